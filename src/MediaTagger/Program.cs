@@ -1,0 +1,3 @@
+using MediaTagger.Cli;
+
+return await CommandLine.RunAsync(args).ConfigureAwait(false);
