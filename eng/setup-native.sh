@@ -28,16 +28,15 @@ die() { printf '[setup-native] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- apt packages
 APT_PACKAGES=(libvips42 ffmpeg)
-BUILD_TOOLS=(cmake g++ make npm git)
+BUILD_TOOLS=(cmake g++ make npm git python3)
 
+APT_LOG="$(mktemp)"
 missing_apt=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing_apt+=("$p")
 done
 for t in "${BUILD_TOOLS[@]}"; do
-  if ! command -v "$t" >/dev/null 2>&1; then
-    case "$t" in npm) missing_apt+=(npm) ;; g++) missing_apt+=(g++) ;; *) missing_apt+=("$t") ;; esac
-  fi
+  command -v "$t" >/dev/null 2>&1 || missing_apt+=("$t")
 done
 if ((${#missing_apt[@]})); then
   cmd="apt-get update && apt-get install -y --no-install-recommends ${missing_apt[*]}"
@@ -49,9 +48,10 @@ if ((${#missing_apt[@]})); then
       die "missing packages: ${missing_apt[*]}. Not running as root; install them with:  sudo $cmd"
     fi
   else
-    say "installing ${missing_apt[*]} (apt-get)"
+    say "installing ${missing_apt[*]} (apt-get, about a minute)"
     export DEBIAN_FRONTEND=noninteractive
-    if ! sh -c "$cmd" >&2; then
+    if ! sh -c "$cmd" >"$APT_LOG" 2>&1; then
+      tail -n 20 "$APT_LOG" >&2
       die "apt-get could not install ${missing_apt[*]} (no network or no Debian mirror reachable?). Command: $cmd"
     fi
   fi

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MediaTagger.Core.Models;
+
+/// <summary>One downloadable file of a model, with where it comes from and its checksum.</summary>
+public sealed record ModelFile(
+    string Role,
+    string Name,
+    string Url,
+    string Sha256,
+    long Size,
+    string? MirrorPath);
+
+/// <summary>Inputs to the memory estimate: weights x bytes per parameter, plus overhead.</summary>
+public sealed record ModelFootprint(long Parameters, double BytesPerParameter, int OverheadPercent)
+{
+    public long EstimatedBytes => (long)(Parameters * BytesPerParameter * (1 + (OverheadPercent / 100.0)));
+}
+
+/// <summary>A catalog entry: what a model is, which tiers it suits, and its files.</summary>
+public sealed record ModelEntry(
+    string Id,
+    string Family,
+    string Description,
+    string License,
+    IReadOnlyList<string> Tiers,
+    bool Heavy,
+    bool TestOnly,
+    ModelFootprint Footprint,
+    IReadOnlyList<ModelFile> Files)
+{
+    public ModelFile File(string role) =>
+        Files.FirstOrDefault(f => string.Equals(f.Role, role, StringComparison.Ordinal))
+        ?? throw new KeyNotFoundException($"model {Id} has no '{role}' file");
+
+    public long TotalSize => Files.Sum(f => f.Size);
+}
+
+/// <summary>models/catalog.json: every model the product knows, with public sources and checksums.</summary>
+public sealed class ModelCatalog
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip };
+
+    public ModelCatalog(IReadOnlyList<ModelEntry> models)
+    {
+        var duplicate = models.GroupBy(m => m.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new InvalidDataException($"model catalog lists '{duplicate.Key}' twice");
+        }
+
+        Models = models;
+    }
+
+    public IReadOnlyList<ModelEntry> Models { get; }
+
+    public ModelEntry this[string id] =>
+        Models.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.Ordinal))
+        ?? throw new KeyNotFoundException($"no model '{id}' in the catalog (known: {string.Join(", ", Models.Select(m => m.Id))})");
+
+    public static ModelCatalog Load(string path)
+    {
+        var doc = JsonSerializer.Deserialize<CatalogDocument>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path} is empty");
+        var problems = new List<string>();
+        for (var i = 0; i < doc.Models.Count; i++)
+        {
+            var m = doc.Models[i];
+            if (string.IsNullOrWhiteSpace(m.Id))
+            {
+                problems.Add($"$.models[{i}].id is missing");
+            }
+
+            for (var j = 0; j < m.Files.Count; j++)
+            {
+                var f = m.Files[j];
+                if (f.Sha256 is not { Length: 64 } || !f.Sha256.All(Uri.IsHexDigit))
+                {
+                    problems.Add($"$.models[{i}].files[{j}].sha256 must be 64 hex digits");
+                }
+
+                if (!Uri.TryCreate(f.Url, UriKind.Absolute, out _))
+                {
+                    problems.Add($"$.models[{i}].files[{j}].url is not an absolute URL");
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"{path} is invalid:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
+        }
+
+        return new ModelCatalog(doc.Models);
+    }
+
+    private sealed record CatalogDocument([property: JsonPropertyName("models")] List<ModelEntry> Models);
+}
