@@ -25,18 +25,30 @@ out=bench/results
 rm -rf "$out"; mkdir -p "$out"
 bench() { dotnet bench/MediaTagger.Bench/bin/Release/net10.0/MediaTagger.Bench.dll "$@"; }
 bench prepare "$IMAGE" "$out/input.bin"
-for batch in 1 8; do
-  iters=$([ "$batch" = 1 ] && echo 300 || echo 60)
-  bench ort "$MODEL" "$out/input.bin" "$batch" "$iters" "$THREADS" "$out/csharp-b$batch.json"
-  node bench/node/ort-bench.js "$MODEL" "$out/input.bin" "$batch" "$iters" "$THREADS" "$out/node-b$batch.json"
+# Rounds alternate the two runtimes so drift in machine load (other tenants, thermal) hits both alike.
+ROUNDS="${BENCH_ROUNDS:-3}"
+for round in $(seq 1 "$ROUNDS"); do
+  for batch in 1 8; do
+    iters=$([ "$batch" = 1 ] && echo 200 || echo 40)
+    bench ort "$MODEL" "$out/input.bin" "$batch" "$iters" "$THREADS" "$out/csharp-b$batch-r$round.json" >/dev/null
+    node bench/node/ort-bench.js "$MODEL" "$out/input.bin" "$batch" "$iters" "$THREADS" "$out/node-b$batch-r$round.json" >/dev/null
+  done
 done
 bench vips "$IMAGE" 30 "$out/vips.json"
 bench ffmpeg "$AUDIO" 30 "$out/ffmpeg.json"
 
-python3 - "$out" "$THREADS" <<'PY'
-import json, os, platform, subprocess, sys, datetime
-out, threads = sys.argv[1], sys.argv[2]
-load = lambda n: json.load(open(os.path.join(out, n)))
+python3 - "$out" "$THREADS" "$ROUNDS" <<'PY'
+import glob, json, os, platform, statistics, sys, datetime
+out, threads, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def load(n):
+    if os.path.exists(os.path.join(out, n)):
+        return json.load(open(os.path.join(out, n)))
+    # Several rounds: the median of each statistic over the rounds.
+    runs = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(out, n.replace(".json", "-r*.json"))))]
+    merged = dict(runs[0])
+    for k in ("medianMs", "p90Ms", "minMs"):
+        merged[k] = statistics.median(r[k] for r in runs)
+    return merged
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
 rows, ratios = [], []
@@ -52,6 +64,7 @@ lines = [
  f"Machine: {cpu}, {os.cpu_count()} logical cores, {int(mem)//1024} MiB RAM, {platform.system()} {platform.release()}; "
  f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC. ORT sessions: {threads} intra-op threads, graph optimisation all, CPU provider.", "",
  "## ONNX Runtime: our binding vs onnxruntime-node 1.30.0 (same native library, model and input)", "",
+ f"{rounds} alternating rounds of 200 (batch 1) and 40 (batch 8) timed runs after 10 warm-up runs; each cell is the median over the rounds.", "",
  "| model | ours median ms | ours p90 ms | node median ms | node p90 ms | ratio node/ours (target >= 0.95) |",
  "|---|---|---|---|---|---|", *rows, "",
  "A ratio of 1.0 means the binding adds nothing measurable over the native run; above 1.0 ours is faster.", "",

@@ -180,12 +180,13 @@ public sealed unsafe class OnnxSession : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var runOptions = OrtApi.CreateRunOptions();
+        // Run options exist only to let a cancellation terminate the run; without a token ORT uses its defaults.
+        var runOptions = cancellationToken.CanBeCanceled ? OrtApi.CreateRunOptions() : IntPtr.Zero;
         var added = false;
         try
         {
             session.DangerousAddRef(ref added);
-            using var registration = cancellationToken.Register(() => OrtApi.SetTerminate(runOptions));
+            using var registration = runOptions == IntPtr.Zero ? default : cancellationToken.Register(() => OrtApi.SetTerminate(runOptions));
             fixed (IntPtr* pin = inputNames)
             fixed (IntPtr* piv = inputValues)
             fixed (IntPtr* pon = outputPtrs)

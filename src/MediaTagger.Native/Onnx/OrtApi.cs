@@ -352,7 +352,7 @@ internal static unsafe class OrtApi
         }
     }
 
-    private static (OnnxElementType, long[], string[]) ReadShapeInfo(IntPtr tensorInfo)
+    private static (OnnxElementType, long[], string[]) ReadShapeInfo(IntPtr tensorInfo, bool symbolicNames = true)
     {
         int elementType;
         Check(((delegate* unmanaged[Cdecl]<IntPtr, int*, IntPtr>)Fn(SlotGetTensorElementType))(tensorInfo, &elementType));
@@ -368,10 +368,13 @@ internal static unsafe class OrtApi
                 Check(((delegate* unmanaged[Cdecl]<IntPtr, long*, nuint, IntPtr>)Fn(SlotGetDimensions))(tensorInfo, d, rank));
             }
 
-            Check(((delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, nuint, IntPtr>)Fn(SlotGetSymbolicDimensions))(tensorInfo, names, rank));
-            for (var i = 0; i < (int)rank; i++)
+            if (symbolicNames)
             {
-                symbolic[i] = Marshal.PtrToStringUTF8(names[i]) ?? "";
+                Check(((delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, nuint, IntPtr>)Fn(SlotGetSymbolicDimensions))(tensorInfo, names, rank));
+                for (var i = 0; i < (int)rank; i++)
+                {
+                    symbolic[i] = Marshal.PtrToStringUTF8(names[i]) ?? "";
+                }
             }
         }
 
@@ -384,7 +387,8 @@ internal static unsafe class OrtApi
         Check(((delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, IntPtr>)Fn(SlotGetTensorTypeAndShape))(value, &info));
         try
         {
-            var (type, dims, _) = ReadShapeInfo(info);
+            // Outputs of a run have concrete dims; their symbolic names are not needed on the hot path.
+            var (type, dims, _) = ReadShapeInfo(info, symbolicNames: false);
             return (type, dims);
         }
         finally
