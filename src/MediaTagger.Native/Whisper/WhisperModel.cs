@@ -38,6 +38,9 @@ public sealed unsafe class WhisperModel : IDisposable
         endOfTextToken = WhisperNative.whisper_token_eot(context);
     }
 
+    /// <summary>The whisper.cpp release this binding mirrors (struct layouts differ between releases).</summary>
+    public const string PinnedVersion = "1.9.1";
+
     /// <summary>whisper.cpp's version string (whisper_version), e.g. "1.9.1".</summary>
     public static string Version
     {
@@ -103,6 +106,12 @@ public sealed unsafe class WhisperModel : IDisposable
         options ??= new WhisperModelOptions();
         logger ??= NullLogger.Instance;
         WhisperNativeLog.UseDefaultLogger(logger);
+        if (Version != PinnedVersion)
+        {
+            // The mirrored whisper_full_params layout is only right for the pinned release.
+            throw new NativeEngineException("whisper.cpp", $"version {Version} is loaded but {PinnedVersion} is pinned. {NativeLibraries.SetupHint}");
+        }
+
         var fullPath = System.IO.Path.GetFullPath(path);
         var started = Stopwatch.GetTimestamp();
         if (WhisperModelFile.ProblemWithWhisperModel(fullPath) is { } problem)

@@ -8,7 +8,7 @@ namespace MediaTagger.Doctor;
 internal static partial class DoctorChecks
 {
     private const string LlamaPinned = LlamaBackend.PinnedRelease;
-    private const string WhisperPinned = "1.9.1";
+    private const string WhisperPinned = WhisperModel.PinnedVersion;
 
     /// <summary>Loads llama.cpp's backends as the LLM stage would and reports the release, CPU variant and devices.</summary>
     private static string LlamaDetails(Dictionary<string, string> d)
