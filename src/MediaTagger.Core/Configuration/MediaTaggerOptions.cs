@@ -1,0 +1,109 @@
+namespace MediaTagger.Core.Configuration;
+
+/// <summary>
+/// pipelines.json, bound through the generic host's configuration, so environment variables
+/// (MEDIATAGGER__WORKER__STABLEWINDOWSECONDS=5) and command-line options (--worker:stableWindowSeconds=5) override it.
+/// The schema is documented in docs/pipelines.md.
+/// </summary>
+public sealed class MediaTaggerOptions
+{
+    public WorkerOptions Worker { get; set; } = new();
+
+    public List<WatchEntry> Watch { get; set; } = [];
+
+    public Dictionary<string, PipelineDefinition> Pipelines { get; set; } = new(StringComparer.Ordinal);
+
+    public OutputOptions Outputs { get; set; } = new();
+
+    public List<ScheduleEntry> Schedules { get; set; } = [];
+}
+
+public sealed class WorkerOptions
+{
+    /// <summary>A file must keep the same size and mtime this long before it is processed.</summary>
+    public double StableWindowSeconds { get; set; } = 2;
+
+    /// <summary>Full rescan of every watched folder, catching anything the events missed.</summary>
+    public double RescanIntervalSeconds { get; set; } = 300;
+
+    /// <summary>Attempts per task before it is quarantined.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>First retry delay; doubles per attempt (with jitter).</summary>
+    public double RetryDelaySeconds { get; set; } = 2;
+
+    /// <summary>The SQLite journal (relative to the configuration file's folder).</summary>
+    public string JournalPath { get; set; } = ".mediatagger/journal.db";
+
+    /// <summary>cpu | 4gb | 8gb | &lt;N&gt;MB: the memory budget for models.</summary>
+    public string Profile { get; set; } = "cpu";
+
+    /// <summary>Files larger than this are refused (a failed sidecar says so).</summary>
+    public long MaxFileBytes { get; set; } = 64L << 30;
+
+    /// <summary>Images whose header declares more pixels than this are refused before decoding.</summary>
+    public long MaxImagePixels { get; set; } = 178_956_970;
+
+    /// <summary>How long a graceful stop may take to finish the in-flight batch.</summary>
+    public double ShutdownSeconds { get; set; } = 20;
+}
+
+public sealed class WatchEntry
+{
+    public string Path { get; set; } = "";
+
+    public bool Recursive { get; set; } = true;
+
+    /// <summary>Glob patterns relative to <see cref="Path"/>; empty means everything.</summary>
+    public List<string> Include { get; set; } = [];
+
+    public List<string> Exclude { get; set; } = [];
+
+    public string Pipeline { get; set; } = "default";
+
+    /// <summary>Poll instead of inotify (network shares, where change events do not arrive).</summary>
+    public bool Polling { get; set; }
+
+    public double PollIntervalSeconds { get; set; } = 10;
+}
+
+/// <summary>Ordered stages per media kind.</summary>
+public sealed class PipelineDefinition
+{
+    public List<StageDefinition> Image { get; set; } = [];
+
+    public List<StageDefinition> Audio { get; set; } = [];
+
+    public List<StageDefinition> Video { get; set; } = [];
+}
+
+public sealed class StageDefinition
+{
+    public string Stage { get; set; } = "";
+
+    /// <summary>Stage parameters (strings, parsed by the stage), e.g. { "model": "mobilenetv2-int8", "topK": "5" }.</summary>
+    public Dictionary<string, string> With { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class OutputOptions
+{
+    /// <summary>beside: &lt;file&gt;.json next to the media; mirror: the same relative path under <see cref="MirrorRoot"/>.</summary>
+    public string Sidecar { get; set; } = "beside";
+
+    public string? MirrorRoot { get; set; }
+
+    /// <summary>Formats written from the canonical JSON: json (always), txt (kohya tags), srt, vtt.</summary>
+    public List<string> Formats { get; set; } = ["json"];
+}
+
+public sealed class ScheduleEntry
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>Five-field cron (minute hour day month weekday) at which a full pass over <see cref="Paths"/> starts.</summary>
+    public string Cron { get; set; } = "";
+
+    public List<string> Paths { get; set; } = [];
+
+    public string Pipeline { get; set; } = "default";
+}
