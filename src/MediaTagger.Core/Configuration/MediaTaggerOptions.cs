@@ -92,8 +92,8 @@ public sealed class OutputOptions
 
     public string? MirrorRoot { get; set; }
 
-    /// <summary>Formats written from the canonical JSON: json (always), txt (kohya tags), srt, vtt.</summary>
-    public List<string> Formats { get; set; } = ["json"];
+    /// <summary>Formats written besides the canonical JSON (always written): txt (kohya tags), srt, vtt, caption.</summary>
+    public List<string> Formats { get; set; } = [];
 }
 
 public sealed class ScheduleEntry

@@ -79,7 +79,14 @@ public sealed class SidecarWriter
     {
         var directory = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, "." + Path.GetFileName(target) + TempMarker + Guid.NewGuid().ToString("N")[..8]);
+        var prefix = "." + Path.GetFileName(target) + TempMarker;
+        // A process killed between write and rename leaves its temp file; the next write of that sidecar removes it.
+        foreach (var stale in Directory.EnumerateFiles(directory, prefix + "*"))
+        {
+            File.Delete(stale);
+        }
+
+        var temp = Path.Combine(directory, prefix + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))

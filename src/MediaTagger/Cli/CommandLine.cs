@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MediaTagger.Core;
 
 namespace MediaTagger.Cli;
 
@@ -7,7 +8,17 @@ internal static class CommandLine
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        var config = new Option<string>("--config")
+        {
+            Description = "pipelines.json to use",
+            Recursive = true,
+            DefaultValueFactory = _ => Path.Combine(ProductPaths.Home, "pipelines.json"),
+        };
         var root = new RootCommand("MediaTagger: turns media files into sidecar JSON of what is in them, with local models.");
+        root.Options.Add(config);
+        root.Subcommands.Add(RunCommand.Create(config));
+        root.Subcommands.Add(TagCommand.Create(config));
+        root.Subcommands.Add(StatusCommand.Create(config));
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());

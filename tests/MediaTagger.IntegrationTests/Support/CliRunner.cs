@@ -7,7 +7,9 @@ public static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args) => Run(environment, TimeSpan.FromSeconds(120), args);
+
+    public static Result Run(IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -30,10 +32,10 @@ public static class CliRunner
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("mediatagger " + string.Join(" ", args) + " did not finish in 120 s");
+            throw new TimeoutException("mediatagger " + string.Join(" ", args) + $" did not finish in {timeout.TotalSeconds} s");
         }
 
         return new Result(process.ExitCode, stdout.Result, stderr.Result);

@@ -1,0 +1,414 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using MediaTagger.Core.Configuration;
+using MediaTagger.Core.Journal;
+using MediaTagger.Core.MediaFiles;
+using MediaTagger.Core.Sidecars;
+using MediaTagger.Core.Stages;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace MediaTagger.Core.Processing;
+
+public enum IngestOutcome
+{
+    Queued,
+    Unchanged,
+    Ignored,
+    Removed,
+}
+
+/// <summary>
+/// The worker's spine, shared by `run` and `tag`: ingest a file (fingerprint, kind by content, journal), run
+/// batches of pending stage tasks, and publish a sidecar once every stage of a file has ended. Until the stage
+/// scheduler lands this is also the simple executor: it drains the stage with the most (and oldest) work first.
+/// </summary>
+public sealed partial class MediaProcessor
+{
+    private readonly IJournal journal;
+    private readonly MediaTaggerOptions options;
+    private readonly StageSet stages;
+    private readonly SidecarWriter sidecars;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly string generatorVersion;
+    private readonly ResiliencePipeline io;
+    private readonly Dictionary<(string Pipeline, MediaKind Kind), string> configHashes = [];
+
+    public MediaProcessor(IJournal journal, MediaTaggerOptions options, StageSet stages, SidecarWriter sidecars, TimeProvider time, ILogger logger, string generatorVersion)
+    {
+        this.journal = journal;
+        this.options = options;
+        this.stages = stages;
+        this.sidecars = sidecars;
+        this.time = time;
+        this.logger = logger;
+        this.generatorVersion = generatorVersion;
+        // Transient I/O (a file briefly locked, a share hiccup) is retried in place with backoff.
+        io = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<IOException>(ex => ex is not FileNotFoundException and not DirectoryNotFoundException),
+                MaxRetryAttempts = 3,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+            })
+            .Build();
+    }
+
+    public int BatchSize { get; init; } = 32;
+
+    public SidecarWriter Sidecars => sidecars;
+
+    /// <summary>Raised after a sidecar is written: media path, final state, sidecar path.</summary>
+    public event Action<string, ItemState, string>? SidecarPublished;
+
+    /// <summary>Records a file for processing, or decides it needs nothing. Never throws for a bad file.</summary>
+    public IngestOutcome Ingest(string path, string pipeline)
+    {
+        var now = time.GetUtcNow();
+        var full = Path.GetFullPath(path);
+        FileInfo info;
+        try
+        {
+            info = new FileInfo(full);
+            if (!info.Exists || info.Attributes.HasFlag(FileAttributes.Directory))
+            {
+                return journal.MarkRemoved(full, now) ? IngestOutcome.Removed : IngestOutcome.Ignored;
+            }
+
+            _ = info.Length; // a dangling symlink or a loop fails here
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            journal.RecordIgnored(full, new FileFingerprint(0, 0, null), $"cannot stat: {ex.Message}", now);
+            return IngestOutcome.Ignored;
+        }
+
+        var size = info.Length;
+        var mtime = info.LastWriteTimeUtc.Ticks;
+        var existing = journal.GetItem(full);
+        // Fast path: same size and mtime as a finished item under the same configuration: nothing is read.
+        if (existing is not null && existing.Fingerprint.SameStat(size, mtime))
+        {
+            if (existing.State == ItemState.Ignored)
+            {
+                return IngestOutcome.Ignored;
+            }
+
+            if (existing.IsFinished && existing.ConfigHash == HashFor(existing.Pipeline, existing.Kind)
+                && existing.SidecarPath is { } sidecar && File.Exists(sidecar))
+            {
+                return IngestOutcome.Unchanged;
+            }
+
+            if (!existing.IsFinished && existing.State != ItemState.Removed && existing.Pipeline == pipeline)
+            {
+                return IngestOutcome.Unchanged; // already queued
+            }
+        }
+
+        MediaType type;
+        string? sha = null;
+        string? note = null;
+        var failOnly = false;
+        try
+        {
+            type = io.Execute(() => MediaSniffer.DetectFile(full));
+            if (type.Kind == MediaKind.Unknown)
+            {
+                var claimed = KindFromExtension(full);
+                if (claimed == MediaKind.Unknown)
+                {
+                    journal.RecordIgnored(full, new FileFingerprint(size, mtime, null), "not a supported media file (unknown content)", now);
+                    return IngestOutcome.Ignored;
+                }
+
+                // Named like media but not media (empty, random bytes, truncated header): a failed sidecar says why.
+                type = new MediaType(claimed, "unknown", "application/octet-stream");
+                note = size == 0 ? "the file is empty" : $"the content is not a recognised media format although the extension says {Path.GetExtension(full)}";
+                failOnly = true;
+            }
+            else
+            {
+                note = MediaSniffer.ExtensionMismatch(type, full);
+            }
+
+            sha = io.Execute(() => Sha256(full));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return journal.MarkRemoved(full, now) ? IngestOutcome.Removed : IngestOutcome.Ignored;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable (permissions, a device error): the probe stage records the reason in a failed sidecar.
+            type = new MediaType(KindFromExtension(full), "unknown", "application/octet-stream");
+            note = $"the file cannot be read: {ex.Message}";
+            failOnly = true;
+            LogUnreadable(logger, full, ex.Message);
+        }
+
+        // A file that is not readable media only runs the probe, whose failure gives the sidecar its reason.
+        var stageNames = failOnly ? ["probe"] : Pipeline(pipeline, type.Kind).Select(s => s.Stage).ToArray();
+        var result = journal.Ingest(new IngestRequest(full, new FileFingerprint(size, mtime, sha), type.Kind, type.Format, type.Mime,
+            pipeline, HashFor(pipeline, type.Kind), stageNames, note), now);
+        return result.Decision == IngestDecision.Unchanged ? IngestOutcome.Unchanged : IngestOutcome.Queued;
+    }
+
+    /// <summary>Runs one batch of the stage with the most pending work (weighted by age). Returns tasks processed.</summary>
+    public async Task<int> RunBatchAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var next = journal.Backlog(now)
+            .Where(b => b.Claimable > 0)
+            .OrderByDescending(b => b.Claimable * (1 + Math.Max(0, (now - (b.OldestClaimableAt ?? now)).TotalSeconds)))
+            .FirstOrDefault();
+        if (next is null)
+        {
+            PublishSidecars();
+            return 0;
+        }
+
+        var claimed = journal.ClaimTasks(next.Stage, BatchSize, now);
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+
+        IStage stage;
+        try
+        {
+            stage = stages.Get(next.Stage);
+        }
+        catch (Exception ex)
+        {
+            // The stage cannot exist here (model missing, engine missing): every task says why, nothing is skipped silently.
+            foreach (var task in claimed)
+            {
+                journal.FailTask(task.TaskId, $"stage '{next.Stage}' is unavailable: {ex.Message}", TaskFailure.Permanent, time.GetUtcNow());
+            }
+
+            PublishSidecars();
+            return claimed.Count;
+        }
+
+        var runnable = new List<ClaimedTask>();
+        foreach (var task in claimed)
+        {
+            if (task.Stage != "probe" && !task.EarlierResults.ContainsKey("probe") && Pipeline(ItemPipeline(task), task.Kind).Any(s => s.Stage == "probe"))
+            {
+                journal.FailTask(task.TaskId, "not run: the probe stage failed for this file", TaskFailure.Permanent, time.GetUtcNow());
+            }
+            else
+            {
+                runnable.Add(task);
+            }
+        }
+
+        if (runnable.Count > 0)
+        {
+            await RunStageAsync(stage, runnable, cancellationToken).ConfigureAwait(false);
+        }
+
+        PublishSidecars();
+        return claimed.Count;
+    }
+
+    private async Task RunStageAsync(IStage stage, List<ClaimedTask> tasks, CancellationToken cancellationToken)
+    {
+        var inputs = tasks.Select(t => new StageInput(t.TaskId, t.Path, t.Kind, t.Format,
+            t.EarlierResults.ToDictionary(p => p.Key, p => JsonNode.Parse(p.Value)!.AsObject(), StringComparer.Ordinal))).ToArray();
+        var started = Stopwatch.GetTimestamp();
+        IReadOnlyList<StageOutcome> outcomes;
+        try
+        {
+            outcomes = await stage.RunAsync(inputs, cancellationToken).ConfigureAwait(false);
+            if (outcomes.Count != tasks.Count)
+            {
+                throw new InvalidOperationException($"stage {stage.Name} returned {outcomes.Count} outcomes for {tasks.Count} inputs");
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A stage that throws fails its in-flight batch only; each task retries with backoff.
+            LogBatchFailed(logger, stage.Name, tasks.Count, ex.Message);
+            outcomes = tasks.Select(_ => StageOutcome.Fail($"{stage.Name} failed: {ex.Message}", transient: true)).ToArray();
+        }
+
+        var batchMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var now = time.GetUtcNow();
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            var task = tasks[i];
+            var outcome = outcomes[i];
+            if (outcome.Success)
+            {
+                var result = outcome.Result!;
+                result["device"] ??= stage.Device;
+                result["ms"] ??= Math.Round(batchMs / tasks.Count, 1);
+                if (stage.Model is { } model)
+                {
+                    result["model"] = new JsonObject { ["id"] = model.Id, ["sha256"] = model.Sha256 };
+                }
+
+                if (stage.Parameters.Count > 0)
+                {
+                    result["parameters"] = new JsonObject(stage.Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+                }
+
+                journal.CompleteTask(task.TaskId, result.ToJsonString(), now);
+            }
+            else if (outcome.Transient && task.Attempt < options.Worker.MaxAttempts)
+            {
+                journal.FailTask(task.TaskId, outcome.Error!, TaskFailure.Retry(now + RetryDelay(task.Attempt)), now);
+            }
+            else if (outcome.Transient)
+            {
+                journal.FailTask(task.TaskId, $"{outcome.Error} (quarantined after {task.Attempt} attempts)", TaskFailure.Quarantine, now);
+            }
+            else
+            {
+                journal.FailTask(task.TaskId, outcome.Error!, TaskFailure.Permanent, now);
+            }
+        }
+    }
+
+    /// <summary>Writes the sidecar of every file whose stages have all ended. Returns how many were written.</summary>
+    public int PublishSidecars()
+    {
+        var written = 0;
+        foreach (var itemId in journal.ItemsAwaitingSidecar())
+        {
+            var item = journal.GetItem(itemId);
+            if (item is null)
+            {
+                continue;
+            }
+
+            var tasks = journal.TasksOf(itemId);
+            var records = tasks.Select(t => new StageRecord(t.Stage, t.State.ToString().ToLowerInvariant(), t.Attempts,
+                t.ResultJson is null ? null : JsonNode.Parse(t.ResultJson)?.AsObject(), t.Error)).ToArray();
+            var notes = item.Note is null ? Array.Empty<string>() : [item.Note];
+            var input = new SidecarInput(item.Path, item.Fingerprint.Size, new DateTimeOffset(item.Fingerprint.MtimeUtcTicks, TimeSpan.Zero),
+                item.Fingerprint.Sha256, new MediaType(item.Kind, item.Format, item.Mime), item.Pipeline, item.ConfigHash, records, notes);
+            var document = SidecarDocument.Build(input, generatorVersion, time.GetUtcNow());
+            try
+            {
+                var path = io.Execute(() => sidecars.Write(item.Path, document));
+                var state = records.Any(r => r.State == "quarantined") ? ItemState.Quarantined
+                    : SidecarDocument.StatusOf(records) switch { "complete" => ItemState.Complete, "partial" => ItemState.Partial, _ => ItemState.Failed };
+                if (journal.FinishItem(itemId, state, path, time.GetUtcNow()))
+                {
+                    written++;
+                    SidecarPublished?.Invoke(item.Path, state, path);
+                    LogSidecar(logger, item.Path, state.ToString());
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogSidecarFailed(logger, item.Path, ex.Message);
+            }
+        }
+
+        return written;
+    }
+
+    /// <summary>Runs batches until nothing is left, waiting for scheduled retries. For one-shot `tag` runs.</summary>
+    public async Task DrainAsync(IProgress<JournalStatus>? progress, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var processed = await RunBatchAsync(cancellationToken).ConfigureAwait(false);
+            if (processed > 0)
+            {
+                progress?.Report(journal.GetStatus(recentErrors: 0, recentRuns: 0, recentModelEvents: 0));
+                continue;
+            }
+
+            var now = time.GetUtcNow();
+            var nextRetry = journal.Backlog(now).Where(b => b.NextRetryAt is not null).Select(b => b.NextRetryAt!.Value).DefaultIfEmpty().Min();
+            if (nextRetry == default)
+            {
+                PublishSidecars();
+                return;
+            }
+
+            var wait = nextRetry - now;
+            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(10), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public string HashFor(string pipeline, MediaKind kind)
+    {
+        lock (configHashes)
+        {
+            if (!configHashes.TryGetValue((pipeline, kind), out var hash))
+            {
+                var definition = Pipeline(pipeline, kind);
+                hash = ConfigHash.For(pipeline + "/" + kind, definition, s => ModelShaOf(s));
+                configHashes[(pipeline, kind)] = hash;
+            }
+
+            return hash;
+        }
+    }
+
+    /// <summary>Model checksums join the config hash, so installing a different model makes sidecars stale.</summary>
+    public Func<StageDefinition, string?> ModelShaOf { get; init; } = _ => null;
+
+    private IReadOnlyList<StageDefinition> Pipeline(string pipeline, MediaKind kind)
+    {
+        if (!options.Pipelines.TryGetValue(pipeline, out var p))
+        {
+            return [];
+        }
+
+        return kind switch
+        {
+            MediaKind.Image => p.Image,
+            MediaKind.Audio => p.Audio,
+            MediaKind.Video => p.Video,
+            _ => [],
+        };
+    }
+
+    private string ItemPipeline(ClaimedTask task) => journal.GetItem(task.ItemId)?.Pipeline ?? "default";
+
+    private TimeSpan RetryDelay(int attempt)
+    {
+        var baseSeconds = options.Worker.RetryDelaySeconds * Math.Pow(2, Math.Max(0, attempt - 1));
+        return TimeSpan.FromSeconds(baseSeconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Only for files whose content is not media: it decides whether they deserve a failed sidecar.</summary>
+    private static MediaKind KindFromExtension(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".jpg" or ".jpeg" or ".png" or ".webp" or ".gif" or ".bmp" or ".tif" or ".tiff" or ".heic" or ".avif" => MediaKind.Image,
+        ".wav" or ".mp3" or ".flac" or ".ogg" or ".opus" or ".m4a" or ".aac" => MediaKind.Audio,
+        ".mp4" or ".mkv" or ".webm" or ".mov" => MediaKind.Video,
+        _ => MediaKind.Unknown,
+    };
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Cannot read {Path} now: {Reason}")]
+    private static partial void LogUnreadable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Stage {Stage} failed a batch of {Count}: {Reason}")]
+    private static partial void LogBatchFailed(ILogger logger, string stage, int count, string reason);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Sidecar written for {Path} ({State})")]
+    private static partial void LogSidecar(ILogger logger, string path, string state);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Cannot write the sidecar of {Path}: {Reason}")]
+    private static partial void LogSidecarFailed(ILogger logger, string path, string reason);
+}

@@ -1,0 +1,46 @@
+using MediaTagger.Core.Configuration;
+using MediaTagger.Core.Models;
+using MediaTagger.Core.Stages;
+using MediaTagger.Stages.ImageNet;
+using MediaTagger.Stages.Probe;
+using Microsoft.Extensions.Logging;
+
+namespace MediaTagger.Stages;
+
+/// <summary>The stages this build offers, by the name pipelines.json uses, and how each is created.</summary>
+public sealed class StageCatalog
+{
+    private readonly ModelCatalog models;
+    private readonly ModelStore store;
+    private readonly WorkerOptions worker;
+    private readonly ILoggerFactory loggers;
+
+    public StageCatalog(ModelCatalog models, ModelStore store, WorkerOptions worker, ILoggerFactory loggers)
+    {
+        this.models = models;
+        this.store = store;
+        this.worker = worker;
+        this.loggers = loggers;
+    }
+
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "imagenet" };
+
+    /// <summary>Creates a stage; a missing model throws <see cref="ModelNotInstalledException"/> naming the pull command.</summary>
+    public IStage Create(StageDefinition definition) => definition.Stage switch
+    {
+        "probe" => new ProbeStage(new ProbeStageOptions { MaxImagePixels = worker.MaxImagePixels, MaxFileBytes = worker.MaxFileBytes }, loggers.CreateLogger<ProbeStage>()),
+        "imagenet" => CreateImageNet(definition),
+        _ => throw new ArgumentException($"unknown stage '{definition.Stage}'", nameof(definition)),
+    };
+
+    /// <summary>The checksum of the model a stage definition names (for the config hash), or null.</summary>
+    public string? ModelSha(StageDefinition definition) =>
+        definition.Stage == "imagenet" ? models[ImageNetStageOptions.From(definition.With).ModelId].File("model").Sha256 : null;
+
+    private ImageNetStage CreateImageNet(StageDefinition definition)
+    {
+        var options = ImageNetStageOptions.From(definition.With);
+        var model = models[options.ModelId];
+        return new ImageNetStage(model, store.Require(model), options);
+    }
+}

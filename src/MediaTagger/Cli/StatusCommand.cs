@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MediaTagger.Core.Journal;
+using MediaTagger.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MediaTagger.Cli;
+
+/// <summary>`status [--json]`: the queue per stage, items per state and the last errors, read from the journal.</summary>
+internal static class StatusCommand
+{
+    public static Command Create(Option<string> config)
+    {
+        var json = new Option<bool>("--json") { Description = "Print as JSON" };
+        var command = new Command("status", "Queue per stage, failures and the last errors") { TreatUnmatchedTokensAsErrors = false };
+        command.Options.Add(json);
+        command.SetAction(parse =>
+        {
+            using var host = WorkerHost.CreateBuilder(parse.GetValue(config)!, parse.UnmatchedTokens.ToArray()).Build();
+            if (WorkerHost.ValidatedOptions(host.Services) is null)
+            {
+                return 1;
+            }
+
+            var status = host.Services.GetRequiredService<IJournal>().GetStatus();
+            if (parse.GetValue(json))
+            {
+                var options = new JsonSerializerOptions(CliJson.Options) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+                Console.WriteLine(JsonSerializer.Serialize(status, options));
+                return 0;
+            }
+
+            Console.WriteLine("Items: " + string.Join(", ", status.Items.Where(p => p.Value > 0).Select(p => $"{p.Key.ToString().ToLowerInvariant()} {p.Value}")));
+            Console.WriteLine($"{"stage",-12} {"pending",8} {"running",8} {"done",8} {"failed",8} {"quarant.",8}");
+            foreach (var s in status.Stages)
+            {
+                Console.WriteLine($"{s.Stage,-12} {s.Pending,8} {s.Running,8} {s.Done,8} {s.Failed,8} {s.Quarantined,8}");
+            }
+
+            if (status.RecentErrors.Count > 0)
+            {
+                Console.WriteLine("Last errors:");
+                foreach (var e in status.RecentErrors)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {e.At:u} {e.Stage} (attempt {e.Attempt}, {e.Outcome}): {e.Path}: {e.Error}"));
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

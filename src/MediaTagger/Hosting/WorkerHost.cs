@@ -1,0 +1,101 @@
+using MediaTagger.Core;
+using MediaTagger.Core.Configuration;
+using MediaTagger.Core.Journal;
+using MediaTagger.Core.Models;
+using MediaTagger.Core.Processing;
+using MediaTagger.Core.Sidecars;
+using MediaTagger.Stages;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MediaTagger.Hosting;
+
+/// <summary>
+/// Builds the generic host every worker verb runs in: pipelines.json, then MEDIATAGGER_* environment variables, then
+/// command-line overrides; options validated on start; the journal, stages, sidecar writer and processor as services.
+/// </summary>
+internal static class WorkerHost
+{
+    public static HostApplicationBuilder CreateBuilder(string configPath, string[] overrides)
+    {
+        var fullConfig = Path.GetFullPath(configPath);
+        if (!File.Exists(fullConfig))
+        {
+            throw new FileNotFoundException($"configuration file {fullConfig} not found (pass --config PATH)", fullConfig);
+        }
+
+        var baseDirectory = Path.GetDirectoryName(fullConfig)!;
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = baseDirectory });
+        builder.Configuration.AddJsonFile(fullConfig, optional: false, reloadOnChange: false);
+        builder.Configuration.AddEnvironmentVariables("MEDIATAGGER_");
+        builder.Configuration.AddCommandLine(overrides);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<MediaTaggerOptions>().Bind(builder.Configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MediaTaggerOptions>>(new MediaTaggerOptionsValidator(StageCatalog.Names, baseDirectory));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaTaggerOptions>>().Value);
+        services.AddSingleton(new WorkerPaths(baseDirectory));
+        services.AddSingleton(_ => ModelCatalog.Load(ProductPaths.CatalogPath));
+        services.AddSingleton(_ => new ModelStore(ProductPaths.ModelDirectory, ProductPaths.ModelMirror));
+        services.AddSingleton<IJournal>(sp =>
+        {
+            var options = sp.GetRequiredService<MediaTaggerOptions>();
+            var path = Path.GetFullPath(options.Worker.JournalPath, baseDirectory);
+            return new SqliteJournal(path, sp.GetRequiredService<ILogger<SqliteJournal>>());
+        });
+        services.AddSingleton(sp => new StageCatalog(sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ModelStore>(),
+            sp.GetRequiredService<MediaTaggerOptions>().Worker, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new StageSet(sp.GetRequiredService<MediaTaggerOptions>(), sp.GetRequiredService<StageCatalog>().Create));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<MediaTaggerOptions>();
+            return new SidecarWriter(options.Outputs, options.Watch.Select(w => w.Path).ToArray(), baseDirectory);
+        });
+        services.AddSingleton(sp => new MediaProcessor(
+            sp.GetRequiredService<IJournal>(),
+            sp.GetRequiredService<MediaTaggerOptions>(),
+            sp.GetRequiredService<StageSet>(),
+            sp.GetRequiredService<SidecarWriter>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MediaTagger.Processing"),
+            typeof(WorkerHost).Assembly.GetName().Version?.ToString(3) ?? "0.0.0")
+        {
+            ModelShaOf = sp.GetRequiredService<StageCatalog>().ModelSha,
+        });
+        return builder;
+    }
+
+    /// <summary>Validates options now (the host would do it on start), printing every problem; returns null when invalid.</summary>
+    public static MediaTaggerOptions? ValidatedOptions(IServiceProvider services)
+    {
+        try
+        {
+            return services.GetRequiredService<IOptions<MediaTaggerOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            Console.Error.WriteLine("pipelines.json is not valid:");
+            foreach (var failure in ex.Failures)
+            {
+                Console.Error.WriteLine("  " + failure);
+            }
+
+            return null;
+        }
+    }
+}
+
+/// <summary>The folder relative paths in the configuration resolve against.</summary>
+internal sealed record WorkerPaths(string BaseDirectory);
