@@ -147,6 +147,12 @@ public sealed partial class MediaProcessor
         {
             // Unreadable (permissions, a device error): the probe stage records the reason in a failed sidecar.
             type = new MediaType(KindFromExtension(full), "unknown", "application/octet-stream");
+            if (type.Kind == MediaKind.Unknown)
+            {
+                journal.RecordIgnored(full, new FileFingerprint(size, mtime, null), $"cannot be read: {ex.Message}", now);
+                return IngestOutcome.Ignored;
+            }
+
             note = $"the file cannot be read: {ex.Message}";
             failOnly = true;
             LogUnreadable(logger, full, ex.Message);
@@ -154,8 +160,9 @@ public sealed partial class MediaProcessor
 
         // A file that is not readable media only runs the probe, whose failure gives the sidecar its reason.
         var stageNames = failOnly ? ["probe"] : Pipeline(pipeline, type.Kind).Select(s => s.Stage).ToArray();
-        var result = journal.Ingest(new IngestRequest(full, new FileFingerprint(size, mtime, sha), type.Kind, type.Format, type.Mime,
+        var result = journal.Ingest(new IngestRequest(full, new FileFingerprint(size, mtime, sha ?? "unreadable"), type.Kind, type.Format, type.Mime,
             pipeline, HashFor(pipeline, type.Kind), stageNames, note), now);
+        // (An unreadable file has no content hash; its fingerprint says so, and a changed size or mtime brings it back.)
         return result.Decision == IngestDecision.Unchanged ? IngestOutcome.Unchanged : IngestOutcome.Queued;
     }
 

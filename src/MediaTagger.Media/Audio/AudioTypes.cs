@@ -76,6 +76,52 @@ public sealed record MediaProbe
     public string? FormatName { get; init; }
 
     public IReadOnlyList<AudioStreamInfo> AudioStreams { get; init; } = [];
+
+    /// <summary>Every stream of the file (audio, video, subtitles, data), in file order.</summary>
+    public IReadOnlyList<MediaStreamInfo> Streams { get; init; } = [];
+
+    /// <summary>True when a stream holds moving pictures; cover art (an attached picture) does not count.</summary>
+    public bool HasVideo => Streams.Any(s => s.Type == MediaStreamType.Video && !s.AttachedPicture);
+}
+
+/// <summary>What a stream carries, from ffprobe's codec_type.</summary>
+public enum MediaStreamType
+{
+    Unknown = 0,
+    Audio = 1,
+    Video = 2,
+    Subtitle = 3,
+    Data = 4,
+    Attachment = 5,
+}
+
+/// <summary>One stream of a media file, of any type. Fields that do not apply to the type are null.</summary>
+public sealed record MediaStreamInfo
+{
+    /// <summary>The stream's index in the file (ffprobe's "index").</summary>
+    public int Index { get; init; }
+
+    public MediaStreamType Type { get; init; }
+
+    public string? Codec { get; init; }
+
+    public string? Language { get; init; }
+
+    public TimeSpan? Duration { get; init; }
+
+    public int? Channels { get; init; }
+
+    public int? SampleRate { get; init; }
+
+    public int? Width { get; init; }
+
+    public int? Height { get; init; }
+
+    /// <summary>Average frames per second (e.g. 29.97); null when ffprobe does not know it.</summary>
+    public double? FrameRate { get; init; }
+
+    /// <summary>A still image stored as a "video" stream: cover art in MP3, FLAC or M4A.</summary>
+    public bool AttachedPicture { get; init; }
 }
 
 /// <summary>One audio stream of a media file.</summary>

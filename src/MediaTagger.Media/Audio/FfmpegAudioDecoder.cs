@@ -176,12 +176,22 @@ public sealed class FfmpegAudioDecoder
         AudioLog.Decoded(logger, fullPath, framesDone / (double)options.SampleRate, -1);
     }
 
-    /// <summary>Runs ffprobe and returns the duration and audio streams.</summary>
-    public async Task<MediaProbe> FfprobeAsync(string path, CancellationToken cancellationToken = default)
+    /// <summary>Runs ffprobe (with a one-minute limit) and returns the duration and streams.</summary>
+    public Task<MediaProbe> FfprobeAsync(string path, CancellationToken cancellationToken = default) =>
+        FfprobeAsync(path, TimeSpan.FromMinutes(1), cancellationToken);
+
+    /// <summary>Runs ffprobe and returns the duration and streams; ffprobe is killed after <paramref name="limit"/>.</summary>
+    /// <exception cref="MediaDecodeException">ffprobe failed (message holds its stderr) or ran past the limit (inner <see cref="TimeoutException"/>).</exception>
+    public async Task<MediaProbe> FfprobeAsync(string path, TimeSpan limit, CancellationToken cancellationToken = default)
     {
+        if (limit <= TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(limit), limit, "the ffprobe limit must be positive");
+        }
+
         var fullPath = RequireFile(path);
         string[] arguments = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "file:" + fullPath];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1), timeProvider);
+        using var timeout = new CancellationTokenSource(limit, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         AudioLog.ToolStarted(logger, ffprobePath, arguments);
         using var run = ToolProcess.Start(ffprobePath, arguments);
@@ -212,7 +222,7 @@ public sealed class FfmpegAudioDecoder
         }
 
         var stderr = await run.StderrAsync().ConfigureAwait(false);
-        ThrowIfStopped(run, readFailed, timeout, TimeSpan.FromMinutes(1), fullPath, stderr, cancellationToken);
+        ThrowIfStopped(run, readFailed, timeout, limit, fullPath, stderr, cancellationToken);
         ThrowIfFailed(run, fullPath, stderr);
         return FfprobeOutput.Parse(Encoding.UTF8.GetString(output.GetBuffer(), 0, (int)output.Length));
     }

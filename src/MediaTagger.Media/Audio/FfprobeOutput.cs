@@ -27,18 +27,43 @@ internal static class FfprobeOutput
             }
 
             var streams = new List<AudioStreamInfo>();
+            var allStreams = new List<MediaStreamInfo>();
             TimeSpan? longestStream = null;
             if (root.TryGetProperty("streams", out var streamArray) && streamArray.ValueKind == JsonValueKind.Array)
             {
                 foreach (var stream in streamArray.EnumerateArray())
                 {
-                    if (String(stream, "codec_type") != "audio")
+                    if (stream.ValueKind != JsonValueKind.Object)
                     {
                         continue;
                     }
 
                     var tags = stream.TryGetProperty("tags", out var t) ? t : default;
                     var duration = Seconds(stream, "duration") ?? Clock(Tag(tags, "DURATION"));
+                    var type = TypeOf(String(stream, "codec_type"));
+                    var attachedPicture = stream.TryGetProperty("disposition", out var disposition) && disposition.ValueKind == JsonValueKind.Object
+                        && Int(disposition, "attached_pic") == 1;
+                    var moving = type == MediaStreamType.Video && !attachedPicture; // cover art reports r_frame_rate 90000/1
+                    allStreams.Add(new MediaStreamInfo
+                    {
+                        Index = Int(stream, "index") ?? allStreams.Count,
+                        Type = type,
+                        Codec = String(stream, "codec_name"),
+                        Language = Tag(tags, "language"),
+                        Duration = duration,
+                        Channels = type == MediaStreamType.Audio ? Int(stream, "channels") : null,
+                        SampleRate = type == MediaStreamType.Audio ? Int(stream, "sample_rate") : null,
+                        Width = type == MediaStreamType.Video ? Int(stream, "width") : null,
+                        Height = type == MediaStreamType.Video ? Int(stream, "height") : null,
+                        FrameRate = moving ? Rate(stream, "avg_frame_rate") ?? Rate(stream, "r_frame_rate") : null,
+                        AttachedPicture = attachedPicture,
+                    });
+
+                    if (type != MediaStreamType.Audio)
+                    {
+                        continue;
+                    }
+
                     if (duration > longestStream || longestStream is null)
                     {
                         longestStream = duration ?? longestStream;
@@ -69,8 +94,34 @@ internal static class FfprobeOutput
                 Duration = formatDuration ?? longestStream,
                 FormatName = formatName,
                 AudioStreams = streams,
+                Streams = allStreams,
             };
         }
+    }
+
+    private static MediaStreamType TypeOf(string? codecType) => codecType switch
+    {
+        "audio" => MediaStreamType.Audio,
+        "video" => MediaStreamType.Video,
+        "subtitle" => MediaStreamType.Subtitle,
+        "data" => MediaStreamType.Data,
+        "attachment" => MediaStreamType.Attachment,
+        _ => MediaStreamType.Unknown,
+    };
+
+    /// <summary>"30000/1001" -> 29.97; "0/0" (unknown, as for cover art) -> null.</summary>
+    private static double? Rate(JsonElement element, string name)
+    {
+        var parts = String(element, name)?.Split('/');
+        if (parts is not { Length: 2 }
+            || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var numerator)
+            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var denominator)
+            || numerator <= 0 || denominator <= 0)
+        {
+            return null;
+        }
+
+        return numerator / denominator;
     }
 
     private static string? String(JsonElement element, string name) =>

@@ -128,6 +128,16 @@ public static class Vips
         return true;
     }
 
+    /// <summary>
+    /// Empties libvips' error buffer. It is one buffer for the whole process, and operations that succeed may still
+    /// leave text in it, which the next failure's message would carry.
+    /// </summary>
+    public static void ClearErrors()
+    {
+        EnsureInitialized();
+        VipsNative.vips_error_clear();
+    }
+
     /// <summary>Takes and clears libvips' error buffer into an exception.</summary>
     internal static NativeEngineException Error(string what)
     {

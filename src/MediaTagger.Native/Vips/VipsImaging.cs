@@ -62,6 +62,20 @@ public static class VipsImaging
         return ProbeOf(image, loader);
     }
 
+    /// <summary>
+    /// Decodes every pixel of the first page once, streaming (nothing is kept), and fails with the decoder's message
+    /// on truncated or corrupt data, which a header-only <see cref="Probe(string)"/> cannot notice and the default
+    /// loaders would paper over with grey. Call it only after checking the header's size.
+    /// </summary>
+    /// <exception cref="NativeEngineException">The image data is truncated or corrupt (the message is libvips').</exception>
+    public static void VerifyDecodes(string path)
+    {
+        var loader = LoaderFor(path);
+        // fail_on=error (VIPS_FAIL_ON_ERROR) also stops on truncation; access=sequential streams the decode.
+        using var image = VipsOperation.CallImage(loader, ("filename", path), ("fail_on", 2), ("access", 1));
+        _ = VipsOperation.CallDouble("avg", "out", ("in", image));
+    }
+
     /// <summary>Decodes <paramref name="path"/> to exactly <paramref name="width"/> x <paramref name="height"/> RGB.</summary>
     public static RgbImage Thumbnail(string path, int width, int height, ImageFit fit, byte background = 0)
     {

@@ -80,6 +80,7 @@ internal static unsafe class VipsNative
     [DllImport(NativeLibraries.GObject)] public static extern IntPtr g_value_get_object(GValue* value);
     [DllImport(NativeLibraries.GObject)] public static extern int g_value_get_int(GValue* value);
     [DllImport(NativeLibraries.GObject)] public static extern int g_value_get_enum(GValue* value);
+    [DllImport(NativeLibraries.GObject)] public static extern double g_value_get_double(GValue* value);
     [DllImport(NativeLibraries.GObject)] public static extern nuint g_type_fundamental(nuint type);
     [DllImport(NativeLibraries.GObject)] public static extern IntPtr g_type_name(nuint type);
 

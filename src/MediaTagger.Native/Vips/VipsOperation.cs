@@ -52,6 +52,26 @@ internal static unsafe class VipsOperation
         }
     }
 
+    /// <summary>Runs an operation whose result is a double output (for example "avg").</summary>
+    public static double CallDouble(string name, string output, params (string Key, object Value)[] args)
+    {
+        var op = Build(name, args);
+        try
+        {
+            GValue v = default;
+            VipsNative.g_value_init(&v, ArgumentType(op, output));
+            VipsNative.g_object_get_property(op, output, &v);
+            var result = VipsNative.g_value_get_double(&v);
+            VipsNative.g_value_unset(&v);
+            return result;
+        }
+        finally
+        {
+            VipsNative.vips_object_unref_outputs(op);
+            VipsNative.g_object_unref(op);
+        }
+    }
+
     private static IntPtr Build(string name, (string Key, object Value)[] args)
     {
         Vips.EnsureInitialized();

@@ -129,6 +129,24 @@ internal sealed partial class WorkerService : BackgroundService
         }
     }
 
+    private FolderWatcher CreateWatcher(WatchEntry entry)
+    {
+        // Relative watch paths are relative to pipelines.json, not to wherever the worker was started.
+        var absolute = new WatchEntry
+        {
+            Path = Path.GetFullPath(entry.Path, paths.BaseDirectory),
+            Recursive = entry.Recursive,
+            Include = entry.Include,
+            Exclude = entry.Exclude,
+            Pipeline = entry.Pipeline,
+            Polling = entry.Polling,
+            PollIntervalSeconds = entry.PollIntervalSeconds,
+        };
+        var watcher = new FolderWatcher(absolute, options.Worker, processor.Sidecars.IsOwnOutput, time, loggers.CreateLogger<FolderWatcher>());
+        watcher.Start();
+        return watcher;
+    }
+
     private async Task PumpAsync(FolderWatcher watcher, WatchEntry entry, CancellationToken stoppingToken)
     {
         try

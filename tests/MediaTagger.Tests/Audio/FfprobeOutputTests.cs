@@ -270,6 +270,83 @@ public class FfprobeOutputTests
         probe.AudioStreams[1].Duration.Should().Be(TimeSpan.FromSeconds(2.021));
     }
 
+    // ffprobe output for an MP3 with cover art (ffmpeg -disposition:v attached_pic), trimmed to the fields read.
+    private const string Mp3WithCover = """
+        {
+            "streams": [
+                { "index": 0, "codec_name": "mp3", "codec_type": "audio", "sample_rate": "44100", "channels": 1,
+                  "r_frame_rate": "0/0", "avg_frame_rate": "0/0", "duration": "1.044898",
+                  "disposition": { "default": 0, "attached_pic": 0 } },
+                { "index": 1, "codec_name": "png", "codec_type": "video", "width": 300, "height": 34,
+                  "r_frame_rate": "90000/1", "avg_frame_rate": "0/0", "duration": "1.044900",
+                  "disposition": { "default": 0, "attached_pic": 1 }, "tags": { "comment": "Other" } }
+            ],
+            "format": { "filename": "cover.mp3", "nb_streams": 2, "format_name": "mp3", "duration": "1.044898" }
+        }
+        """;
+
+    [Fact]
+    public void Every_stream_is_listed_with_its_type_and_video_fields()
+    {
+        var probe = FfprobeOutput.Parse(TwoLanguagesMkv);
+
+        probe.Streams.Select(s => (s.Index, s.Type, s.Codec, s.Language)).Should().Equal(
+            (0, MediaStreamType.Video, "mpeg4", null),
+            (1, MediaStreamType.Audio, "aac", "eng"),
+            (2, MediaStreamType.Audio, "flac", "deu"));
+        var video = probe.Streams[0];
+        (video.Width, video.Height, video.FrameRate, video.Duration).Should().Be((64, 48, 25.0, TimeSpan.FromSeconds(2.021)));
+        (video.Channels, video.SampleRate).Should().Be((null, null));
+        (probe.Streams[2].Channels, probe.Streams[2].SampleRate, probe.Streams[2].Width).Should().Be((2, 44100, null));
+        probe.HasVideo.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Cover_art_is_an_attached_picture_not_video()
+    {
+        var probe = FfprobeOutput.Parse(Mp3WithCover);
+
+        var cover = probe.Streams.Should().ContainSingle(s => s.Type == MediaStreamType.Video).Subject;
+        cover.AttachedPicture.Should().BeTrue();
+        cover.FrameRate.Should().BeNull("ffprobe's 90000/1 for a still picture is a time base, not a frame rate");
+        probe.HasVideo.Should().BeFalse();
+        probe.AudioStreams.Should().ContainSingle();
+    }
+
+    [Theory]
+    [InlineData("30000/1001", 29.97)]
+    [InlineData("25/1", 25.0)]
+    [InlineData("0/0", null)]
+    [InlineData("N/A", null)]
+    public void Frame_rates_are_fractions(string rate, double? expected)
+    {
+        var probe = FfprobeOutput.Parse($$"""{ "streams": [ { "index": 0, "codec_type": "video", "avg_frame_rate": "{{rate}}" } ] }""");
+
+        if (expected is { } fps)
+        {
+            probe.Streams[0].FrameRate.Should().BeApproximately(fps, 0.001);
+        }
+        else
+        {
+            probe.Streams[0].FrameRate.Should().BeNull();
+        }
+    }
+
+    [Fact]
+    public void Subtitle_streams_are_listed_with_their_language()
+    {
+        var probe = FfprobeOutput.Parse("""{ "streams": [ { "index": 2, "codec_name": "subrip", "codec_type": "subtitle", "tags": { "language": "fra" } } ] }""");
+
+        probe.Streams.Should().ContainSingle().Which.Should().BeEquivalentTo(new MediaStreamInfo
+        {
+            Index = 2,
+            Type = MediaStreamType.Subtitle,
+            Codec = "subrip",
+            Language = "fra",
+        });
+        probe.AudioStreams.Should().BeEmpty();
+    }
+
     [Fact]
     public void Missing_duration_and_streams_give_nulls_not_errors()
     {
