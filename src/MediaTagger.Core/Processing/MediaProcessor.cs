@@ -312,7 +312,7 @@ public sealed partial class MediaProcessor
                 {
                     written++;
                     SidecarPublished?.Invoke(item.Path, state, path);
-                    LogSidecar(logger, item.Path, state.ToString());
+                    LogSidecar(logger, item.Path, state);
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -368,7 +368,7 @@ public sealed partial class MediaProcessor
     /// <summary>Model checksums join the config hash, so installing a different model makes sidecars stale.</summary>
     public Func<StageDefinition, string?> ModelShaOf { get; init; } = _ => null;
 
-    private IReadOnlyList<StageDefinition> Pipeline(string pipeline, MediaKind kind)
+    private List<StageDefinition> Pipeline(string pipeline, MediaKind kind)
     {
         if (!options.Pipelines.TryGetValue(pipeline, out var p))
         {
@@ -414,7 +414,7 @@ public sealed partial class MediaProcessor
     private static partial void LogBatchFailed(ILogger logger, string stage, int count, string reason);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Sidecar written for {Path} ({State})")]
-    private static partial void LogSidecar(ILogger logger, string path, string state);
+    private static partial void LogSidecar(ILogger logger, string path, ItemState state);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Cannot write the sidecar of {Path}: {Reason}")]
     private static partial void LogSidecarFailed(ILogger logger, string path, string reason);

@@ -9,7 +9,7 @@ namespace MediaTagger.Core.Sidecars;
 /// the target, so a reader sees either the old sidecar or the new one, never a partial file. Also the rule that
 /// tells the watcher which files are the worker's own outputs.
 /// </summary>
-public sealed class SidecarWriter
+public sealed partial class SidecarWriter
 {
     /// <summary>Marks the worker's temp files; the watcher ignores them.</summary>
     public const string TempMarker = ".mt-tmp-";
@@ -32,12 +32,41 @@ public sealed class SidecarWriter
         var full = Path.GetFullPath(mediaPath);
         if (mirrorRoot is null)
         {
-            return full + extension;
+            return Fit(full, extension);
         }
 
         var root = watchRoots.FirstOrDefault(r => full.StartsWith(r.TrimEnd('/') + "/", StringComparison.Ordinal));
         var relative = root is null ? full.TrimStart('/') : Path.GetRelativePath(root, full);
-        return Path.Combine(mirrorRoot, relative) + extension;
+        return Fit(Path.Combine(mirrorRoot, relative), extension);
+    }
+
+    /// <summary>
+    /// "&lt;name&gt;&lt;extension&gt;", unless that exceeds the 255-byte file-name limit: then the name is cut and a hash of
+    /// the whole name keeps it unique ("&lt;cut&gt;~&lt;hash&gt;.json"), so a file with a maximal name still gets its sidecar.
+    /// </summary>
+    private static string Fit(string path, string extension)
+    {
+        const int MaxNameBytes = 255;
+        var name = Path.GetFileName(path);
+        if (Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(extension) + TempMarker.Length + 10 <= MaxNameBytes)
+        {
+            return path + extension;
+        }
+
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..12];
+        var budget = MaxNameBytes - Encoding.UTF8.GetByteCount(extension) - TempMarker.Length - 10 - hash.Length - 1;
+        var cut = new StringBuilder();
+        foreach (var rune in name.EnumerateRunes())
+        {
+            if (Encoding.UTF8.GetByteCount(cut.ToString() + rune) > budget)
+            {
+                break;
+            }
+
+            cut.Append(rune.ToString());
+        }
+
+        return Path.Combine(Path.GetDirectoryName(path)!, $"{cut}~{hash}{extension}");
     }
 
     /// <summary>True for files this writer produces (sidecars, derived formats, temp files): they never trigger work.</summary>
@@ -57,7 +86,7 @@ public sealed class SidecarWriter
 
         var suffix = OwnSuffixes.FirstOrDefault(s => name.EndsWith(s, StringComparison.OrdinalIgnoreCase));
         // "photo.jpg.json" is ours; a user's "notes.json" (no media extension inside) is not.
-        return suffix is not null && Path.HasExtension(name[..^suffix.Length]);
+        return suffix is not null && (Path.HasExtension(name[..^suffix.Length]) || ShortenedName().IsMatch(name));
     }
 
     public string Write(string mediaPath, JsonObject sidecar)
@@ -103,4 +132,7 @@ public sealed class SidecarWriter
             throw;
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("~[0-9a-f]{12}\\.[a-z]+$")]
+    private static partial System.Text.RegularExpressions.Regex ShortenedName();
 }

@@ -124,8 +124,11 @@ internal sealed class ProgressDisplay(bool plain)
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private TimeSpan lastPlain;
 
-    public void Start(int queued, int unchanged, int ignored) =>
+    public void Start(int queued, int unchanged, int ignored)
+    {
+        clock.Restart();
         Console.WriteLine($"{queued} to process, {unchanged} unchanged (sidecar current), {ignored} not media");
+    }
 
     public void Update(int done, int failed, int skipped, int total)
     {

@@ -134,8 +134,15 @@ public sealed class WorkerSandbox : IDisposable
     public CliRunner.Result Tag(params string[] paths) => CliRunner.Run(null, ["tag", "--config", ConfigPath, .. paths]);
 
     /// <summary>The sidecar of a media file, parsed, or null while it does not exist.</summary>
-    public static JsonObject? Sidecar(string mediaPath) =>
-        File.Exists(mediaPath + ".json") ? JsonNode.Parse(File.ReadAllText(mediaPath + ".json"))!.AsObject() : null;
+    public static JsonObject? Sidecar(string mediaPath)
+    {
+        var path = SidecarPathOf(mediaPath);
+        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : null;
+    }
+
+    /// <summary>Where the worker puts a sidecar beside the media (shortened for names near the 255-byte limit).</summary>
+    public static string SidecarPathOf(string mediaPath) =>
+        new Core.Sidecars.SidecarWriter(new Core.Configuration.OutputOptions(), [], "/").SidecarPath(mediaPath);
 
     public void Dispose()
     {
