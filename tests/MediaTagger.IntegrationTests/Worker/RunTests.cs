@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using MediaTagger.Core.Journal;
+using MediaTagger.IntegrationTests.Support;
+using MediaTagger.Native.Vips;
+
+namespace MediaTagger.IntegrationTests.Worker;
+
+/// <summary>`mediatagger run` as a user runs it: files dropped in every way, the process killed at any moment.</summary>
+public sealed class RunTests
+{
+    private const string ImageNetPipeline = """[ { "stage": "probe" }, { "stage": "imagenet", "with": { "model": "mobilenetv2-int8", "topK": "3" } } ]""";
+
+    [SkippableFact]
+    public void Kill_9_at_random_points_ten_times_still_gives_exactly_one_complete_sidecar_per_file()
+    {
+        TestAssets.RequireNative("onnxruntime");
+        TestAssets.RequireVips();
+        _ = TestAssets.Model("imagenet/mobilenetv2-12-int8.onnx");
+        using var box = new WorkerSandbox(ImageNetPipeline, stableWindowSeconds: 0.3, maxAttempts: 20);
+        var files = MakeImages(box.Inbox, 300);
+        var random = new Random(20261125);
+        var kills = 0;
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var worker = box.StartRun();
+            Thread.Sleep(random.Next(400, 3000));
+            if (!worker.HasExited)
+            {
+                worker.KillHard();
+                kills++;
+            }
+        }
+
+        using (var final = box.StartRun())
+        {
+            WaitUntil(() => files.All(f => File.Exists(f + ".json")), TimeSpan.FromMinutes(4), () => final.Output);
+            Thread.Sleep(500);
+            final.Terminate(TimeSpan.FromSeconds(30)).Should().BeTrue("SIGTERM stops the worker gracefully");
+        }
+
+        kills.Should().BeGreaterThan(5, "the worker was killed mid-run");
+        foreach (var file in files)
+        {
+            var sidecar = WorkerSandbox.Sidecar(file)!;
+            sidecar["status"]!.GetValue<string>().Should().Be("complete", file);
+            sidecar["source"]!["path"]!.GetValue<string>().Should().Be(file);
+        }
+
+        Directory.GetFiles(box.Inbox).Should().HaveCount(600, "one sidecar per image, no temp or duplicate files left")
+            .And.OnlyContain(f => f.EndsWith(".png", StringComparison.Ordinal) || f.EndsWith(".png.json", StringComparison.Ordinal));
+        using var journal = new SqliteJournal(box.JournalPath);
+        journal.CheckIntegrity().Should().Equal("ok");
+        var tasks = files.Select(f => journal.GetItem(f)!).SelectMany(item => journal.TasksOf(item.Id)).ToArray();
+        tasks.Should().HaveCount(600).And.OnlyContain(t => t.State == TaskState.Done);
+        var repeated = tasks.Sum(t => t.Attempts - 1);
+        repeated.Should().BeLessThanOrEqualTo(kills * 32, "only tasks in flight at a kill (one batch each) run again");
+    }
+
+    [SkippableFact]
+    public void A_burst_of_2000_files_all_get_sidecars()
+    {
+        TestAssets.RequireVips();
+        TestAssets.RequireTool("ffprobe");
+        using var box = new WorkerSandbox(stableWindowSeconds: 0.5);
+        using var worker = box.StartRun();
+        Thread.Sleep(1500);
+        var png = File.ReadAllBytes(TestAssets.Media("images/ocr_line.png"));
+        var files = new List<string>();
+        for (var i = 0; i < 2000; i++)
+        {
+            var dir = Path.Combine(box.Inbox, $"d{i % 20}");
+            Directory.CreateDirectory(dir);
+            var path = Path.Combine(dir, $"f{i}.png");
+            var bytes = (byte[])png.Clone();
+            File.WriteAllBytes(path, [.. bytes, (byte)(i % 251), (byte)(i / 251)]); // distinct content, still a PNG
+            files.Add(path);
+        }
+
+        WaitUntil(() => files.All(f => File.Exists(f + ".json")), TimeSpan.FromMinutes(5), () => worker.Output);
+        files.Select(f => WorkerSandbox.Sidecar(f)!["status"]!.GetValue<string>()).Should().OnlyContain(s => s == "complete");
+    }
+
+    [SkippableFact]
+    public void A_file_written_slowly_is_processed_once_after_its_last_chunk_and_rename_into_place_works()
+    {
+        TestAssets.RequireVips();
+        TestAssets.RequireTool("ffprobe");
+        using var box = new WorkerSandbox(stableWindowSeconds: 1.0);
+        using var worker = box.StartRun();
+        Thread.Sleep(1500);
+        var png = File.ReadAllBytes(TestAssets.Media("images/chelsea.png"));
+
+        var slow = Path.Combine(box.Inbox, "slow.png");
+        using (var stream = new FileStream(slow, FileMode.Create, FileAccess.Write, FileShare.Read))
+        {
+            var chunk = png.Length / 10;
+            for (var i = 0; i < 10; i++)
+            {
+                stream.Write(png, i * chunk, i == 9 ? png.Length - (9 * chunk) : chunk);
+                stream.Flush();
+                Thread.Sleep(300);
+                File.Exists(slow + ".json").Should().BeFalse($"after chunk {i + 1} of 10 the file is still being written");
+            }
+        }
+
+        var part = Path.Combine(box.Inbox, "moved.png.part");
+        File.WriteAllBytes(part, png);
+        Thread.Sleep(1500);
+        File.Exists(part + ".json").Should().BeFalse("temporary names are ignored");
+        var moved = Path.Combine(box.Inbox, "moved.png");
+        File.Move(part, moved);
+
+        WaitUntil(() => File.Exists(slow + ".json") && File.Exists(moved + ".json"), TimeSpan.FromSeconds(60), () => worker.Output);
+        var sidecar = WorkerSandbox.Sidecar(slow)!;
+        sidecar["status"]!.GetValue<string>().Should().Be("complete", "the whole file was read, not a prefix");
+        sidecar["source"]!["size"]!.GetValue<long>().Should().Be(png.Length);
+        Thread.Sleep(2500);
+        worker.Output.Split('\n').Count(l => l.Contains("Sidecar written for " + slow, StringComparison.Ordinal)).Should().Be(1, "processed exactly once");
+    }
+
+    private static List<string> MakeImages(string folder, int count)
+    {
+        var source = VipsImaging.Thumbnail(TestAssets.Media("images/chelsea.png"), 96, 64, ImageFit.Crop);
+        var files = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var pixels = (byte[])source.Pixels.Clone();
+            pixels[0] = (byte)i;
+            pixels[1] = (byte)(i >> 8);
+            var path = Path.Combine(folder, $"img{i:D3}.png");
+            VipsImaging.Save(source with { Pixels = pixels }, path);
+            files.Add(path);
+        }
+
+        return files;
+    }
+
+    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> diagnostics)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"condition not met in {timeout}; worker output:\n{diagnostics()}");
+            }
+
+            Thread.Sleep(200);
+        }
+    }
+}
