@@ -27,7 +27,7 @@ say() { printf '[setup-native] %s\n' "$*" >&2; }
 die() { printf '[setup-native] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- apt packages
-APT_PACKAGES=(libvips42 ffmpeg)
+APT_PACKAGES=(libvips42 ffmpeg libsqlite3-0)
 BUILD_TOOLS=(cmake g++ make npm git python3)
 
 APT_LOG="$(mktemp)"

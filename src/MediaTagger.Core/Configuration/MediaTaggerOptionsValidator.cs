@@ -118,6 +118,11 @@ public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<Media
             {
                 yield return $"{path}.pollIntervalSeconds: must be positive";
             }
+
+            foreach (var problem in Watching.PathFilter.Validate(entry).Where(p => !p.StartsWith("path ", StringComparison.Ordinal)))
+            {
+                yield return $"{path}: {problem}";
+            }
         }
 
         if (o.Outputs.Sidecar is not ("beside" or "mirror"))

@@ -43,6 +43,7 @@ public sealed partial class SqliteJournal : IJournal
     public SqliteJournal(string path, ILogger? logger = null, TimeSpan? busyTimeout = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        SystemSqlite.EnsureInitialized();
         _logger = logger ?? NullLogger.Instance;
         Path = System.IO.Path.GetFullPath(path);
         var timeout = busyTimeout ?? TimeSpan.FromSeconds(10);

@@ -71,7 +71,7 @@ public sealed class SetupNativeTests : IDisposable
         var result = RunSetup(Path.Combine(temp, "native"));
 
         result.ExitCode.Should().NotBe(0);
-        result.Stderr.Should().Contain("Not running as root").And.Contain("apt-get install -y --no-install-recommends libvips42 ffmpeg");
+        result.Stderr.Should().Contain("Not running as root").And.Contain("apt-get install -y --no-install-recommends libvips42 ffmpeg libsqlite3-0");
     }
 
     private static void RequirePackagesInstalled()

@@ -85,6 +85,8 @@ public sealed class WorkerProcess : IDisposable
     public void Dispose()
     {
         KillHard();
+        // The parameterless wait also drains the redirected output, so no reader callback outlives the process object.
+        process.WaitForExit();
         process.Dispose();
     }
 

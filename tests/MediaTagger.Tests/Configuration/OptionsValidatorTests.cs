@@ -39,7 +39,7 @@ public sealed class OptionsValidatorTests
             .And.Contain(f => f.StartsWith("$.watch[1].pipeline", StringComparison.Ordinal))
             .And.Contain(f => f.StartsWith("$.pipelines.default.audio[0].stage", StringComparison.Ordinal) && f.Contains("whisperx", StringComparison.Ordinal))
             .And.Contain(f => f.StartsWith("$.outputs.mirrorRoot", StringComparison.Ordinal))
-            .And.Contain(f => f.StartsWith("$.outputs.formats[1]", StringComparison.Ordinal))
+            .And.Contain(f => f.StartsWith("$.outputs.formats[0]", StringComparison.Ordinal))
             .And.Contain(f => f.StartsWith("$.schedules[0].cron", StringComparison.Ordinal));
         result.Failures.Should().HaveCount(8);
     }
