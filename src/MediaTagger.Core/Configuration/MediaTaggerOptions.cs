@@ -2,7 +2,7 @@ namespace MediaTagger.Core.Configuration;
 
 /// <summary>
 /// pipelines.json, bound through the generic host's configuration, so environment variables
-/// (MEDIATAGGER__WORKER__STABLEWINDOWSECONDS=5) and command-line options (--worker:stableWindowSeconds=5) override it.
+/// (MEDIATAGGER_WORKER__STABLEWINDOWSECONDS=5) and --set worker:stableWindowSeconds=5 on the command line override it.
 /// The schema is documented in docs/pipelines.md.
 /// </summary>
 public sealed class MediaTaggerOptions

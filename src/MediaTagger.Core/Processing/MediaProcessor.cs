@@ -99,9 +99,14 @@ public sealed partial class MediaProcessor
                 return IngestOutcome.Ignored;
             }
 
-            if (existing.IsFinished && existing.ConfigHash == HashFor(existing.Pipeline, existing.Kind)
-                && existing.SidecarPath is { } sidecar && File.Exists(sidecar))
+            if (existing.IsFinished && existing.ConfigHash == HashFor(existing.Pipeline, existing.Kind))
             {
+                // The results are current; only a missing sidecar (deleted, or outputs moved) is written again.
+                if (!File.Exists(sidecars.SidecarPath(full)))
+                {
+                    Publish(existing.Id, finish: false);
+                }
+
                 return IngestOutcome.Unchanged;
             }
 
@@ -163,7 +168,17 @@ public sealed partial class MediaProcessor
         var result = journal.Ingest(new IngestRequest(full, new FileFingerprint(size, mtime, sha ?? "unreadable"), type.Kind, type.Format, type.Mime,
             pipeline, HashFor(pipeline, type.Kind), stageNames, note), now);
         // (An unreadable file has no content hash; its fingerprint says so, and a changed size or mtime brings it back.)
-        return result.Decision == IngestDecision.Unchanged ? IngestOutcome.Unchanged : IngestOutcome.Queued;
+        if (result.Decision != IngestDecision.Unchanged)
+        {
+            return IngestOutcome.Queued;
+        }
+
+        if (journal.GetItem(result.ItemId) is { IsFinished: true } && !File.Exists(sidecars.SidecarPath(full)))
+        {
+            Publish(result.ItemId, finish: false);
+        }
+
+        return IngestOutcome.Unchanged;
     }
 
     /// <summary>Runs one batch of the stage with the most pending work (weighted by age). Returns tasks processed.</summary>
@@ -285,43 +300,43 @@ public sealed partial class MediaProcessor
     }
 
     /// <summary>Writes the sidecar of every file whose stages have all ended. Returns how many were written.</summary>
-    public int PublishSidecars()
-    {
-        var written = 0;
-        foreach (var itemId in journal.ItemsAwaitingSidecar())
-        {
-            var item = journal.GetItem(itemId);
-            if (item is null)
-            {
-                continue;
-            }
+    public int PublishSidecars() => journal.ItemsAwaitingSidecar().Count(id => Publish(id, finish: true));
 
-            var tasks = journal.TasksOf(itemId);
-            var records = tasks.Select(t => new StageRecord(t.Stage, t.State.ToString().ToLowerInvariant(), t.Attempts,
-                t.ResultJson is null ? null : JsonNode.Parse(t.ResultJson)?.AsObject(), t.Error)).ToArray();
-            var notes = item.Note is null ? Array.Empty<string>() : [item.Note];
-            var input = new SidecarInput(item.Path, item.Fingerprint.Size, new DateTimeOffset(item.Fingerprint.MtimeUtcTicks, TimeSpan.Zero),
-                item.Fingerprint.Sha256, new MediaType(item.Kind, item.Format, item.Mime), item.Pipeline, item.ConfigHash, records, notes);
-            var document = SidecarDocument.Build(input, generatorVersion, time.GetUtcNow());
-            try
-            {
-                var path = io.Execute(() => sidecars.Write(item.Path, document));
-                var state = records.Any(r => r.State == "quarantined") ? ItemState.Quarantined
-                    : SidecarDocument.StatusOf(records) switch { "complete" => ItemState.Complete, "partial" => ItemState.Partial, _ => ItemState.Failed };
-                if (journal.FinishItem(itemId, state, path, time.GetUtcNow()))
-                {
-                    written++;
-                    SidecarPublished?.Invoke(item.Path, state, path);
-                    LogSidecar(logger, item.Path, state);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                LogSidecarFailed(logger, item.Path, ex.Message);
-            }
+    /// <summary>Builds the sidecar from the journal's results and writes it; <paramref name="finish"/> also closes the item.</summary>
+    private bool Publish(long itemId, bool finish)
+    {
+        var item = journal.GetItem(itemId);
+        if (item is null)
+        {
+            return false;
         }
 
-        return written;
+        var tasks = journal.TasksOf(itemId);
+        var records = tasks.Select(t => new StageRecord(t.Stage, t.State.ToString().ToLowerInvariant(), t.Attempts,
+            t.ResultJson is null ? null : JsonNode.Parse(t.ResultJson)?.AsObject(), t.Error)).ToArray();
+        var notes = item.Note is null ? Array.Empty<string>() : [item.Note];
+        var input = new SidecarInput(item.Path, item.Fingerprint.Size, new DateTimeOffset(item.Fingerprint.MtimeUtcTicks, TimeSpan.Zero),
+            item.Fingerprint.Sha256, new MediaType(item.Kind, item.Format, item.Mime), item.Pipeline, item.ConfigHash, records, notes);
+        var document = SidecarDocument.Build(input, generatorVersion, time.GetUtcNow());
+        try
+        {
+            var path = io.Execute(() => sidecars.Write(item.Path, document));
+            var state = records.Any(r => r.State == "quarantined") ? ItemState.Quarantined
+                : SidecarDocument.StatusOf(records) switch { "complete" => ItemState.Complete, "partial" => ItemState.Partial, _ => ItemState.Failed };
+            if (finish && !journal.FinishItem(itemId, state, path, time.GetUtcNow()))
+            {
+                return false;
+            }
+
+            SidecarPublished?.Invoke(item.Path, state, path);
+            LogSidecar(logger, item.Path, state);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogSidecarFailed(logger, item.Path, ex.Message);
+            return false;
+        }
     }
 
     /// <summary>Runs batches until nothing is left, waiting for scheduled retries. For one-shot `tag` runs.</summary>

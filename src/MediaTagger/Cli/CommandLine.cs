@@ -14,13 +14,19 @@ internal static class CommandLine
             Recursive = true,
             DefaultValueFactory = _ => Path.Combine(ProductPaths.Home, "pipelines.json"),
         };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Override a pipelines.json setting, key=value with ':' between levels (repeatable): --set worker:maxAttempts=5",
+            Recursive = true,
+            DefaultValueFactory = _ => [],
+        };
         var root = new RootCommand("MediaTagger: turns media files into sidecar JSON of what is in them, with local models.");
         root.Options.Add(config);
-        root.Subcommands.Add(RunCommand.Create(config));
-        root.Subcommands.Add(TagCommand.Create(config));
-        root.Subcommands.Add(StatusCommand.Create(config));
+        root.Options.Add(set);
+        root.Subcommands.Add(RunCommand.Create(config, set));
+        root.Subcommands.Add(TagCommand.Create(config, set));
+        root.Subcommands.Add(StatusCommand.Create(config, set));
         root.Subcommands.Add(DoctorCommand.Create());
-        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }

@@ -8,15 +8,12 @@ namespace MediaTagger.Cli;
 /// <summary>`run`: the hosted worker. Watches the configured folders until SIGTERM/Ctrl-C.</summary>
 internal static class RunCommand
 {
-    public static Command Create(Option<string> config)
+    public static Command Create(Option<string> config, Option<string[]> set)
     {
-        var command = new Command("run", "Run the worker: watch folders, process files, write sidecars (overrides like --worker:stableWindowSeconds=5)")
-        {
-            TreatUnmatchedTokensAsErrors = false,
-        };
+        var command = new Command("run", "Run the worker: watch folders, process files, write sidecars");
         command.SetAction(async (parse, ct) =>
         {
-            var builder = WorkerHost.CreateBuilder(parse.GetValue(config)!, parse.UnmatchedTokens.ToArray());
+            var builder = WorkerHost.CreateBuilder(parse.GetValue(config)!, parse.GetValue(set)!);
             builder.Services.AddHostedService<WorkerService>();
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
             using var host = builder.Build();

@@ -10,14 +10,14 @@ namespace MediaTagger.Cli;
 /// <summary>`status [--json]`: the queue per stage, items per state and the last errors, read from the journal.</summary>
 internal static class StatusCommand
 {
-    public static Command Create(Option<string> config)
+    public static Command Create(Option<string> config, Option<string[]> set)
     {
         var json = new Option<bool>("--json") { Description = "Print as JSON" };
-        var command = new Command("status", "Queue per stage, failures and the last errors") { TreatUnmatchedTokensAsErrors = false };
+        var command = new Command("status", "Queue per stage, failures and the last errors");
         command.Options.Add(json);
         command.SetAction(parse =>
         {
-            using var host = WorkerHost.CreateBuilder(parse.GetValue(config)!, parse.UnmatchedTokens.ToArray()).Build();
+            using var host = WorkerHost.CreateBuilder(parse.GetValue(config)!, parse.GetValue(set)!).Build();
             if (WorkerHost.ValidatedOptions(host.Services) is null)
             {
                 return 1;

@@ -14,19 +14,16 @@ namespace MediaTagger.Cli;
 /// </summary>
 internal static class TagCommand
 {
-    public static Command Create(Option<string> config)
+    public static Command Create(Option<string> config, Option<string[]> set)
     {
         var paths = new Argument<string[]>("paths") { Description = "Files or folders (folders are walked recursively)", Arity = ArgumentArity.OneOrMore };
         var pipeline = new Option<string>("--pipeline") { Description = "Pipeline from pipelines.json", DefaultValueFactory = _ => "default" };
-        var command = new Command("tag", "Process files once and write their sidecars (options like --worker:maxAttempts=5 override pipelines.json)")
-        {
-            TreatUnmatchedTokensAsErrors = false,
-        };
+        var command = new Command("tag", "Process files once and write their sidecars");
         command.Arguments.Add(paths);
         command.Options.Add(pipeline);
         command.SetAction(async (parse, ct) =>
         {
-            var builder = WorkerHost.CreateBuilder(parse.GetValue(config)!, parse.UnmatchedTokens.ToArray());
+            var builder = WorkerHost.CreateBuilder(parse.GetValue(config)!, parse.GetValue(set)!);
             using var host = builder.Build();
             var options = WorkerHost.ValidatedOptions(host.Services);
             if (options is null)

@@ -31,7 +31,20 @@ internal static class WorkerHost
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = baseDirectory });
         builder.Configuration.AddJsonFile(fullConfig, optional: false, reloadOnChange: false);
         builder.Configuration.AddEnvironmentVariables("MEDIATAGGER_");
-        builder.Configuration.AddCommandLine(overrides);
+        // --set key=value (repeatable), with ':' between levels: --set worker:stableWindowSeconds=5
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in overrides)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"--set expects key=value (for example worker:stableWindowSeconds=5), got '{pair}'", nameof(overrides));
+            }
+
+            settings[pair[..eq].Trim()] = pair[(eq + 1)..];
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

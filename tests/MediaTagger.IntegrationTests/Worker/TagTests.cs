@@ -47,6 +47,12 @@ public sealed class TagTests
         second.Stdout.Should().Contain("0 to process, 2 unchanged");
         File.GetLastWriteTimeUtc(cat + ".json").Should().Be(firstWrite, "an unchanged file with a current sidecar is not processed again");
 
+        var labelsBefore = WorkerSandbox.Sidecar(cat)!["stages"]!["imagenet"]!.ToJsonString();
+        File.Delete(cat + ".json");
+        box.Tag(box.Inbox).Stdout.Should().Contain("0 to process");
+        WorkerSandbox.Sidecar(cat)!["stages"]!["imagenet"]!.ToJsonString().Should().Be(labelsBefore,
+            "a deleted sidecar is written again from the journal's results, without running the model again");
+
         File.WriteAllBytes(cat, File.ReadAllBytes(TestAssets.Media("images/astronaut.png")));
         var third = box.Tag(box.Inbox);
         third.Stdout.Should().Contain("1 to process");
@@ -61,7 +67,7 @@ public sealed class TagTests
         using var corpus = BadInputCorpus.Create(TestAssets.Media("images/chelsea.png"), maxFileBytes: 1_000_000);
         var good = Copy(TestAssets.Media("images/chelsea.png"), corpus.Root, "good cat.png");
 
-        var result = CliRunner.Run(null, TimeSpan.FromMinutes(3), "tag", "--config", box.ConfigPath, "--worker:maxFileBytes=1000000", corpus.Root);
+        var result = CliRunner.Run(null, TimeSpan.FromMinutes(3), "tag", "--config", box.ConfigPath, "--set", "worker:maxFileBytes=1000000", corpus.Root);
 
         result.ExitCode.Should().Be(2, "some files failed; output: " + result.Stdout + result.Stderr);
         WorkerSandbox.Sidecar(good)!["status"]!.GetValue<string>().Should().Be("complete");
