@@ -11,6 +11,7 @@ using MediaTagger.Native.Vips;
 //   ort MODEL INPUT.bin BATCH ITERS THREADS OUT.json
 //   vips IMAGE ITERS OUT.json                  thumbnail of a 4000x3000 JPEG made from IMAGE to 224x224
 //   ffmpeg AUDIO ITERS OUT.json                decode to 16 kHz mono float32
+//   ingest IMAGE COUNT OUT.json                the worker over COUNT small files dropped at once
 var inv = CultureInfo.InvariantCulture;
 switch (args.FirstOrDefault())
 {
@@ -66,8 +67,11 @@ switch (args.FirstOrDefault())
         return Write(args[3], new { operation = $"ffmpeg decode {Path.GetFileName(args[1])} -> 16 kHz mono f32 ({samples / 16000.0:0.00} s of audio)", iterations, medianMs = times.Median, p90Ms = times.P90, minMs = times.Min });
     }
 
+    case "ingest":
+        return IngestBench.Run(args[1], int.Parse(args[2], inv), args[3]);
+
     default:
-        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg ... (see bench/run.sh)");
+        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg|ingest ... (see bench/run.sh)");
         return 2;
 }
 
