@@ -181,6 +181,32 @@ public sealed partial class MediaProcessor
         return IngestOutcome.Unchanged;
     }
 
+    /// <summary>
+    /// A watched file is gone (deleted or renamed away): its pending work is dropped and the sidecar this worker wrote
+    /// for it is deleted, so no orphan describes a file that no longer exists. A renamed file arrives as a new path.
+    /// </summary>
+    public bool Remove(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            return false; // replaced in place: the next stable signal re-ingests it
+        }
+
+        var sidecar = journal.GetItem(full)?.SidecarPath;
+        if (!journal.MarkRemoved(full, time.GetUtcNow()))
+        {
+            return false;
+        }
+
+        if (sidecar is not null && sidecars.IsOwnOutput(sidecar) && File.Exists(sidecar))
+        {
+            File.Delete(sidecar);
+        }
+
+        return true;
+    }
+
     /// <summary>Runs one batch of the stage with the most pending work (weighted by age). Returns tasks processed.</summary>
     public async Task<int> RunBatchAsync(CancellationToken cancellationToken)
     {

@@ -91,7 +91,7 @@ internal sealed partial class WorkerService : BackgroundService
             {
                 counts.Seen++;
                 var outcome = item.Removed
-                    ? (journal.MarkRemoved(item.Path, time.GetUtcNow()) ? IngestOutcome.Removed : IngestOutcome.Ignored)
+                    ? (processor.Remove(item.Path) ? IngestOutcome.Removed : IngestOutcome.Ignored)
                     : processor.Ingest(item.Path, item.Pipeline);
                 switch (outcome)
                 {

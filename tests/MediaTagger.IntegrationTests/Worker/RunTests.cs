@@ -118,6 +118,27 @@ public sealed class RunTests
         worker.Output.Split('\n').Count(l => l.Contains("Sidecar written for " + slow, StringComparison.Ordinal)).Should().Be(1, "processed exactly once");
     }
 
+    [SkippableFact]
+    public void Deleting_or_renaming_a_file_removes_its_sidecar_and_the_new_name_gets_one()
+    {
+        TestAssets.RequireVips();
+        TestAssets.RequireTool("ffprobe");
+        using var box = new WorkerSandbox(stableWindowSeconds: 0.3);
+        var a = Path.Combine(box.Inbox, "a.png");
+        var b = Path.Combine(box.Inbox, "b.png");
+        File.Copy(TestAssets.Media("images/chelsea.png"), a);
+        File.Copy(TestAssets.Media("images/camera.png"), b);
+        using var worker = box.StartRun();
+        WaitUntil(() => File.Exists(a + ".json") && File.Exists(b + ".json"), TimeSpan.FromSeconds(60), () => worker.Output);
+
+        File.Delete(a);
+        var renamed = Path.Combine(box.Inbox, "renamed.png");
+        File.Move(b, renamed);
+
+        WaitUntil(() => !File.Exists(a + ".json") && !File.Exists(b + ".json") && File.Exists(renamed + ".json"), TimeSpan.FromSeconds(60), () => worker.Output);
+        WorkerSandbox.Sidecar(renamed)!["source"]!["path"]!.GetValue<string>().Should().Be(renamed);
+    }
+
     /// <summary>Writes 10 chunks 300 ms apart, checking no sidecar appears early; false when a gap ran over <paramref name="maxGap"/>.</summary>
     private static bool WriteSlowly(string path, byte[] content, TimeSpan maxGap)
     {

@@ -47,6 +47,12 @@ public sealed class TagTests
         second.Stdout.Should().Contain("0 to process, 2 unchanged");
         File.GetLastWriteTimeUtc(cat + ".json").Should().Be(firstWrite, "an unchanged file with a current sidecar is not processed again");
 
+        var status = CliRunner.Run(null, "status", "--config", box.ConfigPath, "--json");
+        status.ExitCode.Should().Be(0, status.Stderr);
+        var stages = JsonNode.Parse(status.Stdout)!["stages"]!.AsArray();
+        stages.Should().Contain(s => s!["stage"]!.GetValue<string>() == "imagenet" && s["done"]!.GetValue<int>() == 1);
+        stages.Should().Contain(s => s!["stage"]!.GetValue<string>() == "probe" && s["done"]!.GetValue<int>() == 2);
+
         var labelsBefore = WorkerSandbox.Sidecar(cat)!["stages"]!["imagenet"]!.ToJsonString();
         File.Delete(cat + ".json");
         box.Tag(box.Inbox).Stdout.Should().Contain("0 to process");
