@@ -28,7 +28,7 @@ public sealed class StageSet : IDisposable
 
     public StageDefinition Definition(string stage) => definitions[stage];
 
-    /// <summary>The stage, or the exception that made it unavailable.</summary>
+    /// <summary>The stage, or the exception that makes it unavailable now.</summary>
     public IStage Get(string stage)
     {
         Lazy<IStage> lazy;
@@ -42,7 +42,23 @@ public sealed class StageSet : IDisposable
             }
         }
 
-        return lazy.Value;
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // Not cached: once the user installs the model, the next batch creates the stage.
+            lock (gate)
+            {
+                if (stages.TryGetValue(stage, out var current) && ReferenceEquals(current, lazy))
+                {
+                    stages.Remove(stage);
+                }
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Releases one stage (its model leaves memory); the next use creates it again.</summary>
