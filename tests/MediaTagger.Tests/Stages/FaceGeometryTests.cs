@@ -105,4 +105,16 @@ public class FaceGeometryTests
         parsed.Should().Be(new FacesStageOptions("other", 0.5f, 0.45f, 10));
         parsed.Settings.Should().Be(new FaceDetectorSettings(0.5f, 0.45f, 10));
     }
+
+    [Theory]
+    [InlineData("threshold", "1.5")]
+    [InlineData("threshold", "-0.1")]
+    [InlineData("iou", "2")]
+    [InlineData("maxFaces", "0")]
+    public void Options_out_of_range_are_rejected_with_the_setting_named(string key, string value)
+    {
+        var act = () => FacesStageOptions.From(new Dictionary<string, string> { [key] = value });
+
+        act.Should().Throw<ArgumentException>().WithMessage($"*{key}*");
+    }
 }
