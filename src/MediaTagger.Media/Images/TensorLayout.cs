@@ -24,6 +24,9 @@ public sealed record PixelNormalization(float Scale, float[] Mean, float[] Std, 
     /// <summary>torchvision ImageNet: /255, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225), RGB, NCHW.</summary>
     public static PixelNormalization ImageNet { get; } = new(1f / 255f, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], ChannelOrder.Rgb, PixelLayout.Nchw);
 
+    /// <summary>(pixel - 127) / 128, RGB, NCHW: the UltraFace face detectors' published preprocessing.</summary>
+    public static PixelNormalization Centered127 { get; } = new(1f, [127f, 127f, 127f], [128f, 128f, 128f], ChannelOrder.Rgb, PixelLayout.Nchw);
+
     /// <summary>Raw 0-255 floats (WD14 taggers: BGR, NHWC).</summary>
     public static PixelNormalization Raw255Bgr { get; } = new(1f, [0, 0, 0], [1, 1, 1], ChannelOrder.Bgr, PixelLayout.Nhwc);
 }
