@@ -2,6 +2,7 @@ using MediaTagger.Core.Configuration;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
 using MediaTagger.Stages.ImageNet;
+using MediaTagger.Stages.Ocr;
 using MediaTagger.Stages.Probe;
 using Microsoft.Extensions.Logging;
 
@@ -23,24 +24,36 @@ public sealed class StageCatalog
         this.loggers = loggers;
     }
 
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "imagenet" };
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "imagenet", "ocr" };
 
     /// <summary>Creates a stage; a missing model throws <see cref="ModelNotInstalledException"/> naming the pull command.</summary>
     public IStage Create(StageDefinition definition) => definition.Stage switch
     {
         "probe" => new ProbeStage(new ProbeStageOptions { MaxImagePixels = worker.MaxImagePixels, MaxFileBytes = worker.MaxFileBytes }, loggers.CreateLogger<ProbeStage>()),
         "imagenet" => CreateImageNet(definition),
+        "ocr" => CreateOcr(definition),
         _ => throw new ArgumentException($"unknown stage '{definition.Stage}'", nameof(definition)),
     };
 
     /// <summary>The checksum of the model a stage definition names (for the config hash), or null.</summary>
-    public string? ModelSha(StageDefinition definition) =>
-        definition.Stage == "imagenet" ? models[ImageNetStageOptions.From(definition.With).ModelId].File("model").Sha256 : null;
+    public string? ModelSha(StageDefinition definition) => definition.Stage switch
+    {
+        "imagenet" => models[ImageNetStageOptions.From(definition.With).ModelId].File("model").Sha256,
+        "ocr" => models[OcrStageOptions.From(definition.With).ModelId].File("recognizer").Sha256,
+        _ => null,
+    };
 
     private ImageNetStage CreateImageNet(StageDefinition definition)
     {
         var options = ImageNetStageOptions.From(definition.With);
         var model = models[options.ModelId];
         return new ImageNetStage(model, store.Require(model), options);
+    }
+
+    private OcrStage CreateOcr(StageDefinition definition)
+    {
+        var options = OcrStageOptions.From(definition.With);
+        var model = models[options.ModelId];
+        return new OcrStage(model, store.Require(model), options);
     }
 }
