@@ -38,6 +38,21 @@ public sealed class OcrTests
     }
 
     [SkippableFact]
+    public void Crop_resize_gives_the_exact_size_and_rotating_twice_is_the_identity()
+    {
+        TestAssets.RequireVips();
+        var image = VipsImaging.Decode(TestAssets.Media("images/page.png"));
+
+        var crop = VipsImaging.CropResize(image, 10, 20, 101, 33, 147, 48);
+        crop.Width.Should().Be(147);
+        crop.Height.Should().Be(48);
+        crop.Pixels.Should().HaveCount(147 * 48 * 3);
+        VipsImaging.Rotate180(VipsImaging.Rotate180(image)).Pixels.Should().Equal(image.Pixels);
+        var outside = () => VipsImaging.CropResize(image, image.Width - 5, 0, 10, 10, 10, 10);
+        outside.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [SkippableFact]
     public void Orientation_classifier_tells_an_upside_down_line()
     {
         Require();
