@@ -3,6 +3,7 @@ using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
 using MediaTagger.Stages.Faces;
 using MediaTagger.Stages.ImageNet;
+using MediaTagger.Stages.Ocr;
 using MediaTagger.Stages.Probe;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +25,7 @@ public sealed class StageCatalog
         this.loggers = loggers;
     }
 
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "imagenet", "faces" };
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "imagenet", "faces", "ocr" };
 
     /// <summary>Creates a stage; a missing model throws <see cref="ModelNotInstalledException"/> naming the pull command.</summary>
     public IStage Create(StageDefinition definition) => definition.Stage switch
@@ -32,6 +33,7 @@ public sealed class StageCatalog
         "probe" => new ProbeStage(new ProbeStageOptions { MaxImagePixels = worker.MaxImagePixels, MaxFileBytes = worker.MaxFileBytes }, loggers.CreateLogger<ProbeStage>()),
         "imagenet" => CreateImageNet(definition),
         "faces" => CreateFaces(definition),
+        "ocr" => CreateOcr(definition),
         _ => throw new ArgumentException($"unknown stage '{definition.Stage}'", nameof(definition)),
     };
 
@@ -40,6 +42,7 @@ public sealed class StageCatalog
     {
         "imagenet" => models[ImageNetStageOptions.From(definition.With).ModelId].File("model").Sha256,
         "faces" => models[FacesStageOptions.From(definition.With).ModelId].File("model").Sha256,
+        "ocr" => models[OcrStageOptions.From(definition.With).ModelId].File("recognizer").Sha256,
         _ => null,
     };
 
@@ -55,5 +58,12 @@ public sealed class StageCatalog
         var options = FacesStageOptions.From(definition.With);
         var model = models[options.ModelId];
         return new FacesStage(model, store.Require(model), options);
+    }
+
+    private OcrStage CreateOcr(StageDefinition definition)
+    {
+        var options = OcrStageOptions.From(definition.With);
+        var model = models[options.ModelId];
+        return new OcrStage(model, store.Require(model), options);
     }
 }

@@ -117,6 +117,42 @@ public static class VipsImaging
     }
 
     /// <summary>
+    /// Cuts <paramref name="width"/> x <paramref name="height"/> at (left, top) out of decoded pixels and resamples it to
+    /// exactly <paramref name="targetWidth"/> x <paramref name="targetHeight"/> (OCR text-line crops, detector input).
+    /// </summary>
+    public static RgbImage CropResize(RgbImage image, int left, int top, int width, int height, int targetWidth, int targetHeight, VipsKernel kernel = VipsKernel.Linear)
+    {
+        ValidateSize(targetWidth, targetHeight);
+        if (left < 0 || top < 0 || width <= 0 || height <= 0 || left + width > image.Width || top + height > image.Height)
+        {
+            throw new ArgumentOutOfRangeException(nameof(left), $"crop {left},{top} {width}x{height} is outside the {image.Width}x{image.Height} image");
+        }
+
+        using var source = Wrap(image);
+        using var area = VipsOperation.CallImage("extract_area", ("input", source), ("left", left), ("top", top), ("width", width), ("height", height));
+        using var resized = VipsOperation.CallImage("resize", ("in", area), ("scale", (double)targetWidth / width),
+            ("vscale", (double)targetHeight / height), ("kernel", (int)kernel));
+        if (resized.Width == targetWidth && resized.Height == targetHeight)
+        {
+            return ToBytes(resized);
+        }
+
+        // resize rounds the output size; trim or edge-extend the last pixel so callers get the exact shape.
+        using var trimmed = VipsOperation.CallImage("extract_area", ("input", resized), ("left", 0), ("top", 0),
+            ("width", Math.Min(targetWidth, resized.Width)), ("height", Math.Min(targetHeight, resized.Height)));
+        using var exact = VipsOperation.CallImage("embed", ("in", trimmed), ("x", 0), ("y", 0), ("width", targetWidth), ("height", targetHeight), ("extend", 1));
+        return ToBytes(exact);
+    }
+
+    /// <summary>Rotates decoded pixels by 180 degrees (an upside-down text line).</summary>
+    public static RgbImage Rotate180(RgbImage image)
+    {
+        using var source = Wrap(image);
+        using var rotated = VipsOperation.CallImage("rot", ("in", source), ("angle", 2)); // VIPS_ANGLE_D180
+        return ToBytes(rotated);
+    }
+
+    /// <summary>
     /// Writes RGB pixels to a file whose suffix picks the format (.jpg, .png, .webp, .tif), optionally tagging an
     /// EXIF orientation. For fixtures, benchmarks and debugging output.
     /// </summary>
@@ -147,6 +183,24 @@ public static class VipsImaging
         }
 
         VipsOperation.Call(System.Runtime.InteropServices.Marshal.PtrToStringUTF8(saver)!, ("in", handle), ("filename", path));
+    }
+
+    private static unsafe VipsImageHandle Wrap(RgbImage image)
+    {
+        Vips.EnsureInitialized();
+        IntPtr raw;
+        fixed (byte* p = image.Pixels)
+        {
+            // A copy, so the handle does not depend on the managed array staying pinned.
+            raw = VipsNative.vips_image_new_from_memory_copy(p, (nuint)image.Pixels.Length, image.Width, image.Height, 3, (int)VipsBandFormat.UChar);
+        }
+
+        if (raw == IntPtr.Zero)
+        {
+            throw Vips.Error("cannot wrap pixels");
+        }
+
+        return new VipsImageHandle(raw);
     }
 
     private static (string, object)[] ThumbnailArgs((string, object) source, int width, int height, ImageFit fit) =>

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MediaTagger.Core.MediaFiles;
+using MediaTagger.Core.Models;
+using MediaTagger.Core.Stages;
+
+namespace MediaTagger.Stages.Ocr;
+
+/// <summary>Parameters of the ocr stage (pipelines.json "with").</summary>
+public sealed record OcrStageOptions(string ModelId = "ppocr-v4", float MinConfidence = 0.5f, int MaxSide = 960)
+{
+    public static OcrStageOptions From(IReadOnlyDictionary<string, string> with) => new(
+        with.TryGetValue("model", out var m) ? m : "ppocr-v4",
+        with.TryGetValue("minConfidence", out var c) ? float.Parse(c, CultureInfo.InvariantCulture) : 0.5f,
+        with.TryGetValue("maxSide", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 960);
+}
+
+/// <summary>Text in images: detector + orientation classifier + recognizer, one outcome per file.</summary>
+internal sealed class OcrStage : IStage, IDisposable
+{
+    private static readonly IReadOnlySet<MediaKind> ImageOnly = new HashSet<MediaKind> { MediaKind.Image };
+    private readonly OcrReader reader;
+    private readonly OcrStageOptions options;
+
+    public OcrStage(ModelEntry model, IReadOnlyDictionary<string, string> files, OcrStageOptions options)
+    {
+        this.options = options;
+        reader = new OcrReader(files["detector"], files["recognizer"], files["dictionary"], files.GetValueOrDefault("classifier"),
+            new TextDetectorOptions(MaxSide: options.MaxSide));
+        Model = new StageModelInfo(model.Id, model.File("recognizer").Sha256);
+        Parameters = new Dictionary<string, string>
+        {
+            ["minConfidence"] = options.MinConfidence.ToString(CultureInfo.InvariantCulture),
+            ["maxSide"] = options.MaxSide.ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    public string Name => "ocr";
+
+    public IReadOnlySet<MediaKind> Kinds => ImageOnly;
+
+    public StageModelInfo? Model { get; }
+
+    public string Device => reader.Device;
+
+    public IReadOnlyDictionary<string, string> Parameters { get; }
+
+    public Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
+    {
+        var outcomes = new StageOutcome[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var result = reader.Read(batch[i].Path, options.MinConfidence, cancellationToken);
+                outcomes[i] = StageOutcome.Ok(ToJson(result, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
+            }
+            catch (Exception ex) when (ex is Native.NativeEngineException or InvalidDataException or ArgumentException)
+            {
+                // Undecodable or degenerate images are permanent failures of that file alone.
+                outcomes[i] = StageOutcome.Fail(ex.Message);
+            }
+            catch (IOException ex)
+            {
+                // A file being written or briefly locked may read fine later.
+                outcomes[i] = StageOutcome.Fail(ex.Message, transient: ex is not FileNotFoundException);
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<StageOutcome>>(outcomes);
+    }
+
+    internal static JsonObject ToJson(OcrResult result, double ms) => new()
+    {
+        ["ms"] = ms,
+        ["text"] = result.Text,
+        ["lines"] = new JsonArray(result.Lines.Select(l => (JsonNode)new JsonObject
+        {
+            ["text"] = l.Text,
+            ["confidence"] = Math.Round(l.Confidence, 4),
+            ["box"] = new JsonObject { ["x"] = l.Box.X, ["y"] = l.Box.Y, ["width"] = l.Box.Width, ["height"] = l.Box.Height },
+        }).ToArray()),
+    };
+
+    public void Dispose() => reader.Dispose();
+}
