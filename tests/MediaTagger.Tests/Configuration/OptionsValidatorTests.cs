@@ -54,7 +54,7 @@ public sealed class OptionsValidatorTests
         }
 
         var options = PipelinesFile.Load(Path.Combine(root, "pipelines.json"));
-        new MediaTaggerOptionsValidator(Stages, root).Validate(null, options).Failures.Should().BeNullOrEmpty();
-        options.Pipelines["default"].Image.Select(s => s.Stage).Should().Equal("probe", "imagenet");
+        new MediaTaggerOptionsValidator(MediaTagger.Stages.StageCatalog.Names, root).Validate(null, options).Failures.Should().BeNullOrEmpty();
+        options.Pipelines["default"].Image.Select(s => s.Stage).Should().Equal("probe", "imagenet", "faces", "ocr");
     }
 }
