@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using MediaTagger.Core.Configuration;
+using MediaTagger.Core.Journal;
 using MediaTagger.Core.Stages;
 
 namespace MediaTagger.Core.Processing;
@@ -13,10 +15,15 @@ public sealed class StageSet : IDisposable
     private readonly Dictionary<string, StageDefinition> definitions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Lazy<IStage>> stages = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
+    private readonly Action<ModelEvent>? onModelEvent;
+    private readonly TimeProvider time;
 
-    public StageSet(MediaTaggerOptions options, Func<StageDefinition, IStage> factory)
+    /// <param name="onModelEvent">Receives a Load event (time, RSS growth) when a stage with a model is created, and an Unload when it is released.</param>
+    public StageSet(MediaTaggerOptions options, Func<StageDefinition, IStage> factory, Action<ModelEvent>? onModelEvent = null, TimeProvider? time = null)
     {
         this.factory = factory;
+        this.onModelEvent = onModelEvent;
+        this.time = time ?? TimeProvider.System;
         foreach (var pipeline in options.Pipelines.Values)
         {
             foreach (var definition in pipeline.Image.Concat(pipeline.Audio).Concat(pipeline.Video))
@@ -37,7 +44,7 @@ public sealed class StageSet : IDisposable
             if (!stages.TryGetValue(stage, out lazy!))
             {
                 var definition = definitions.TryGetValue(stage, out var d) ? d : new StageDefinition { Stage = stage };
-                lazy = new Lazy<IStage>(() => factory(definition), LazyThreadSafetyMode.ExecutionAndPublication);
+                lazy = new Lazy<IStage>(() => Load(definition), LazyThreadSafetyMode.ExecutionAndPublication);
                 stages[stage] = lazy;
             }
         }
@@ -61,6 +68,40 @@ public sealed class StageSet : IDisposable
         }
     }
 
+    /// <summary>Every created stage with a model, for status.</summary>
+    public IReadOnlyList<IStage> Loaded
+    {
+        get
+        {
+            lock (gate)
+            {
+                return stages.Values.Where(l => l.IsValueCreated).Select(l => l.Value).Where(s => s.Model is not null).ToArray();
+            }
+        }
+    }
+
+    private IStage Load(StageDefinition definition)
+    {
+        // Footprint is measured as the process's RSS growth across the load: weights, session arenas and all.
+        var rssBefore = ResidentBytes();
+        var clock = Stopwatch.StartNew();
+        var stage = factory(definition);
+        clock.Stop();
+        if (stage.Model is { } model)
+        {
+            onModelEvent?.Invoke(new ModelEvent(ModelEventKind.Load, model.Id, stage.Device, time.GetUtcNow(),
+                clock.ElapsedMilliseconds, Math.Max(0, ResidentBytes() - rssBefore), $"stage {stage.Name}"));
+        }
+
+        return stage;
+    }
+
+    private static long ResidentBytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.WorkingSet64;
+    }
+
     /// <summary>Releases one stage (its model leaves memory); the next use creates it again.</summary>
     public void Release(string stage)
     {
@@ -76,6 +117,10 @@ public sealed class StageSet : IDisposable
         if (lazy.IsValueCreated && lazy.Value is IDisposable disposable)
         {
             disposable.Dispose();
+            if (lazy.Value.Model is { } model)
+            {
+                onModelEvent?.Invoke(new ModelEvent(ModelEventKind.Unload, model.Id, lazy.Value.Device, time.GetUtcNow(), Note: $"stage {lazy.Value.Name}"));
+            }
         }
     }
 

@@ -38,6 +38,16 @@ internal static class StatusCommand
                 Console.WriteLine($"{s.Stage,-12} {s.Pending,8} {s.Running,8} {s.Done,8} {s.Failed,8} {s.Quarantined,8}");
             }
 
+            if (status.Models.Count > 0)
+            {
+                Console.WriteLine("Models (loads, unloads, total load time, last measured footprint):");
+                foreach (var m in status.Models)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {m.ModelId,-22} {m.Device,-6} loads {m.Loads}, unloads {m.Unloads}, {m.TotalLoadMs} ms, {(m.LastFootprintBytes ?? 0) / 1048576.0:0.0} MiB"));
+                }
+            }
+
             if (status.RecentErrors.Count > 0)
             {
                 Console.WriteLine("Last errors:");

@@ -70,7 +70,8 @@ internal static class WorkerHost
         });
         services.AddSingleton(sp => new StageCatalog(sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ModelStore>(),
             sp.GetRequiredService<MediaTaggerOptions>().Worker, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(sp => new StageSet(sp.GetRequiredService<MediaTaggerOptions>(), sp.GetRequiredService<StageCatalog>().Create));
+        services.AddSingleton(sp => new StageSet(sp.GetRequiredService<MediaTaggerOptions>(), sp.GetRequiredService<StageCatalog>().Create,
+            sp.GetRequiredService<IJournal>().RecordModelEvent, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<MediaTaggerOptions>();

@@ -126,6 +126,28 @@ public sealed class TagTests
     }
 
     [SkippableFact]
+    public void Each_model_is_loaded_once_per_run_not_once_per_file_and_every_load_is_journaled()
+    {
+        RequireEngines();
+        _ = TestAssets.Model("face/version-RFB-320.onnx");
+        using var box = new WorkerSandbox("""[ { "stage": "probe" }, { "stage": "imagenet" }, { "stage": "faces" } ]""");
+        for (var i = 0; i < 12; i++)
+        {
+            var source = i % 2 == 0 ? "images/chelsea.png" : "images/astronaut.png";
+            File.WriteAllBytes(Path.Combine(box.Inbox, $"img{i:D2}.png"), [.. File.ReadAllBytes(TestAssets.Media(source)), (byte)i]);
+        }
+
+        box.Tag(box.Inbox).ExitCode.Should().Be(0);
+        var status = CliRunner.Run(null, "status", "--config", box.ConfigPath, "--json");
+
+        var models = JsonNode.Parse(status.Stdout)!["models"]!.AsArray();
+        models.Select(m => (m!["modelId"]!.GetValue<string>(), m["loads"]!.GetValue<int>(), m["unloads"]!.GetValue<int>()))
+            .Should().BeEquivalentTo(new[] { ("mobilenetv2-int8", 1, 1), ("ultraface-rfb-320", 1, 1) }, "12 files x 2 model stages cost 2 loads");
+        models.Should().OnlyContain(m => m!["lastFootprintBytes"]!.GetValue<long>() > 0, "the measured footprint is recorded");
+        WorkerSandbox.Sidecar(Path.Combine(box.Inbox, "img01.png"))!["stages"]!["faces"]!["count"]!.GetValue<int>().Should().Be(1);
+    }
+
+    [SkippableFact]
     public void An_invalid_configuration_lists_every_problem_and_processes_nothing()
     {
         using var box = new WorkerSandbox();
