@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using MediaTagger.Core.MediaFiles;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
 
@@ -41,36 +40,26 @@ public sealed record FacesStageOptions(string ModelId = "ultraface-rfb-320", flo
 }
 
 /// <summary>Face boxes for images: the detector over a batch of files, one outcome per file.</summary>
-internal sealed class FacesStage : IStage, IDisposable
+internal sealed class FacesStage : ImageModelStage
 {
-    private static readonly IReadOnlySet<MediaKind> ImageOnly = new HashSet<MediaKind> { MediaKind.Image };
     private readonly FaceDetector detector;
     private readonly FacesStageOptions options;
 
     public FacesStage(ModelEntry model, IReadOnlyDictionary<string, string> files, FacesStageOptions options)
+        : base("faces", model, "model", new Dictionary<string, string>
+            {
+                ["threshold"] = options.Threshold.ToString(CultureInfo.InvariantCulture),
+                ["iou"] = options.Iou.ToString(CultureInfo.InvariantCulture),
+                ["maxFaces"] = options.MaxFaces.ToString(CultureInfo.InvariantCulture),
+            })
     {
         this.options = options;
         detector = new FaceDetector(files["model"]);
-        Model = new StageModelInfo(model.Id, model.File("model").Sha256);
-        Parameters = new Dictionary<string, string>
-        {
-            ["threshold"] = options.Threshold.ToString(CultureInfo.InvariantCulture),
-            ["iou"] = options.Iou.ToString(CultureInfo.InvariantCulture),
-            ["maxFaces"] = options.MaxFaces.ToString(CultureInfo.InvariantCulture),
-        };
     }
 
-    public string Name => "faces";
+    public override string Device => detector.Device;
 
-    public IReadOnlySet<MediaKind> Kinds => ImageOnly;
-
-    public StageModelInfo? Model { get; }
-
-    public string Device => detector.Device;
-
-    public IReadOnlyDictionary<string, string> Parameters { get; }
-
-    public Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
+    public override Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var results = detector.Detect(batch.Select(b => b.Path).ToArray(), options.Settings, cancellationToken);
@@ -81,7 +70,7 @@ internal sealed class FacesStage : IStage, IDisposable
         return Task.FromResult(outcomes);
     }
 
-    public void Dispose() => detector.Dispose();
+    protected override void Dispose(bool disposing) => detector.Dispose();
 
     internal static JsonObject ToJson(FaceDetectionResult result, double perFileMs) => new()
     {

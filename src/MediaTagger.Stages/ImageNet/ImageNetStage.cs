@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using MediaTagger.Core.MediaFiles;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
 
@@ -16,31 +15,21 @@ public sealed record ImageNetStageOptions(string ModelId = "mobilenetv2-int8", i
 }
 
 /// <summary>ImageNet-1k labels for images: the classifier over a batch of files, one outcome per file.</summary>
-internal sealed class ImageNetStage : IStage, IDisposable
+internal sealed class ImageNetStage : ImageModelStage
 {
-    private static readonly IReadOnlySet<MediaKind> ImageOnly = new HashSet<MediaKind> { MediaKind.Image };
     private readonly ImageNetClassifier classifier;
     private readonly ImageNetStageOptions options;
 
     public ImageNetStage(ModelEntry model, IReadOnlyDictionary<string, string> files, ImageNetStageOptions options)
+        : base("imagenet", model, "model", new Dictionary<string, string> { ["topK"] = options.TopK.ToString(CultureInfo.InvariantCulture) })
     {
         this.options = options;
         classifier = new ImageNetClassifier(files["model"], files["labels"]);
-        Model = new StageModelInfo(model.Id, model.File("model").Sha256);
-        Parameters = new Dictionary<string, string> { ["topK"] = options.TopK.ToString(CultureInfo.InvariantCulture) };
     }
 
-    public string Name => "imagenet";
+    public override string Device => classifier.Device;
 
-    public IReadOnlySet<MediaKind> Kinds => ImageOnly;
-
-    public StageModelInfo? Model { get; }
-
-    public string Device => classifier.Device;
-
-    public IReadOnlyDictionary<string, string> Parameters { get; }
-
-    public Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
+    public override Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var results = classifier.Classify(batch.Select(b => b.Path).ToArray(), options.TopK, cancellationToken);
@@ -55,5 +44,5 @@ internal sealed class ImageNetStage : IStage, IDisposable
         return Task.FromResult(outcomes);
     }
 
-    public void Dispose() => classifier.Dispose();
+    protected override void Dispose(bool disposing) => classifier.Dispose();
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using MediaTagger.Core.MediaFiles;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
 
@@ -17,36 +16,26 @@ public sealed record OcrStageOptions(string ModelId = "ppocr-v4", float MinConfi
 }
 
 /// <summary>Text in images: detector + orientation classifier + recognizer, one outcome per file.</summary>
-internal sealed class OcrStage : IStage, IDisposable
+internal sealed class OcrStage : ImageModelStage
 {
-    private static readonly IReadOnlySet<MediaKind> ImageOnly = new HashSet<MediaKind> { MediaKind.Image };
     private readonly OcrReader reader;
     private readonly OcrStageOptions options;
 
     public OcrStage(ModelEntry model, IReadOnlyDictionary<string, string> files, OcrStageOptions options)
+        : base("ocr", model, "recognizer", new Dictionary<string, string>
+            {
+                ["minConfidence"] = options.MinConfidence.ToString(CultureInfo.InvariantCulture),
+                ["maxSide"] = options.MaxSide.ToString(CultureInfo.InvariantCulture),
+            })
     {
         this.options = options;
         reader = new OcrReader(files["detector"], files["recognizer"], files["dictionary"], files.GetValueOrDefault("classifier"),
             new TextDetectorOptions(MaxSide: options.MaxSide));
-        Model = new StageModelInfo(model.Id, model.File("recognizer").Sha256);
-        Parameters = new Dictionary<string, string>
-        {
-            ["minConfidence"] = options.MinConfidence.ToString(CultureInfo.InvariantCulture),
-            ["maxSide"] = options.MaxSide.ToString(CultureInfo.InvariantCulture),
-        };
     }
 
-    public string Name => "ocr";
+    public override string Device => reader.Device;
 
-    public IReadOnlySet<MediaKind> Kinds => ImageOnly;
-
-    public StageModelInfo? Model { get; }
-
-    public string Device => reader.Device;
-
-    public IReadOnlyDictionary<string, string> Parameters { get; }
-
-    public Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
+    public override Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
     {
         var outcomes = new StageOutcome[batch.Count];
         for (var i = 0; i < batch.Count; i++)
@@ -84,5 +73,5 @@ internal sealed class OcrStage : IStage, IDisposable
         }).ToArray()),
     };
 
-    public void Dispose() => reader.Dispose();
+    protected override void Dispose(bool disposing) => reader.Dispose();
 }
