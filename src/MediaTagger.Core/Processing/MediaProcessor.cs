@@ -182,6 +182,18 @@ public sealed partial class MediaProcessor
     }
 
     /// <summary>
+    /// Every file under <paramref name="folder"/> that could be media for this worker: the watcher's rules for
+    /// temporary names and dot-files, minus this worker's own outputs. For `tag` and scheduled passes.
+    /// </summary>
+    public IEnumerable<string> FilesUnder(string folder)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System };
+        return Directory.EnumerateFiles(folder, "*", options)
+            .Where(f => !Watching.PathFilter.IsTemporaryName(Path.GetFileName(f)) && !sidecars.IsOwnOutput(f))
+            .Order(StringComparer.Ordinal);
+    }
+
+    /// <summary>
     /// A watched file is gone (deleted or renamed away): its pending work is dropped and the sidecar this worker wrote
     /// for it is deleted, so no orphan describes a file that no longer exists. A renamed file arrives as a new path.
     /// </summary>
@@ -366,7 +378,7 @@ public sealed partial class MediaProcessor
     }
 
     /// <summary>Runs batches until nothing is left, waiting for scheduled retries. For one-shot `tag` runs.</summary>
-    public async Task DrainAsync(IProgress<JournalStatus>? progress, CancellationToken cancellationToken)
+    public async Task DrainAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -374,7 +386,6 @@ public sealed partial class MediaProcessor
             var processed = await RunBatchAsync(cancellationToken).ConfigureAwait(false);
             if (processed > 0)
             {
-                progress?.Report(journal.GetStatus(recentErrors: 0, recentRuns: 0, recentModelEvents: 0));
                 continue;
             }
 

@@ -33,8 +33,6 @@ public sealed class StageSet : IDisposable
         }
     }
 
-    public StageDefinition Definition(string stage) => definitions[stage];
-
     /// <summary>The stage, or the exception that makes it unavailable now.</summary>
     public IStage Get(string stage)
     {
@@ -65,18 +63,6 @@ public sealed class StageSet : IDisposable
             }
 
             throw;
-        }
-    }
-
-    /// <summary>Every created stage with a model, for status.</summary>
-    public IReadOnlyList<IStage> Loaded
-    {
-        get
-        {
-            lock (gate)
-            {
-                return stages.Values.Where(l => l.IsValueCreated).Select(l => l.Value).Where(s => s.Model is not null).ToArray();
-            }
         }
     }
 

@@ -81,7 +81,7 @@ internal static class TagCommand
             display.Update(done, failed, unchanged + ignored, queued);
         };
         display.Start(queued, unchanged, ignored);
-        await processor.DrainAsync(null, ct).ConfigureAwait(false);
+        await processor.DrainAsync(ct).ConfigureAwait(false);
         display.Finish(done, failed, unchanged + ignored, queued);
         foreach (var line in failures)
         {
@@ -92,27 +92,8 @@ internal static class TagCommand
         return failed > 0 ? 2 : 0;
     }
 
-    private static IEnumerable<string> Expand(string[] inputs, MediaProcessor processor)
-    {
-        foreach (var input in inputs)
-        {
-            if (Directory.Exists(input))
-            {
-                var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, ReturnSpecialDirectories = false };
-                foreach (var file in Directory.EnumerateFiles(input, "*", options).Order(StringComparer.Ordinal))
-                {
-                    if (!processor.Sidecars.IsOwnOutput(file) && !Path.GetFileName(file).StartsWith('.'))
-                    {
-                        yield return file;
-                    }
-                }
-            }
-            else
-            {
-                yield return input;
-            }
-        }
-    }
+    private static IEnumerable<string> Expand(string[] inputs, MediaProcessor processor) =>
+        inputs.SelectMany(input => Directory.Exists(input) ? processor.FilesUnder(input) : [input]);
 }
 
 /// <summary>One live line on a terminal (done, failed, skipped, rate, ETA); plain lines every few seconds when redirected.</summary>

@@ -38,9 +38,6 @@ internal sealed partial class WorkerService : BackgroundService
 
     private sealed record WorkItem(string Path, string Pipeline, bool Removed);
 
-    /// <summary>Watcher state per root, for status output.</summary>
-    public IReadOnlyList<FolderWatcher> Watchers => watchers;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var recovered = journal.RecoverInterrupted(time.GetUtcNow(), options.Worker.MaxAttempts);
@@ -183,12 +180,9 @@ internal sealed partial class WorkerService : BackgroundService
                 foreach (var folder in next.Entry.Paths)
                 {
                     var root = Path.GetFullPath(folder, paths.BaseDirectory);
-                    foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+                    foreach (var file in processor.FilesUnder(root))
                     {
-                        if (!processor.Sidecars.IsOwnOutput(file))
-                        {
-                            await inbox.Writer.WriteAsync(new WorkItem(file, next.Entry.Pipeline, false), stoppingToken).ConfigureAwait(false);
-                        }
+                        await inbox.Writer.WriteAsync(new WorkItem(file, next.Entry.Pipeline, false), stoppingToken).ConfigureAwait(false);
                     }
                 }
             }

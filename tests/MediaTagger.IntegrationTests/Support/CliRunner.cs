@@ -7,9 +7,8 @@ public static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args) => Run(environment, TimeSpan.FromSeconds(120), args);
-
-    public static Result Run(IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, params string[] args)
+    /// <summary>`dotnet mediatagger.dll ARGS` from the repository root, output redirected.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -24,6 +23,14 @@ public static class CliRunner
             psi.ArgumentList.Add(a);
         }
 
+        return psi;
+    }
+
+    public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args) => Run(environment, TimeSpan.FromSeconds(120), args);
+
+    public static Result Run(IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, params string[] args)
+    {
+        var psi = StartInfo(args);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[k] = v;

@@ -36,23 +36,7 @@ public sealed class WorkerProcess : IDisposable
 
     public int ExitCode => process.ExitCode;
 
-    public static WorkerProcess Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = TestAssets.RepoRoot,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mediatagger.dll"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        return new WorkerProcess(Process.Start(psi)!);
-    }
+    public static WorkerProcess Start(params string[] args) => new(Process.Start(CliRunner.StartInfo(args))!);
 
     /// <summary>SIGKILL: no chance to clean up, as in a power cut of the process.</summary>
     public void KillHard()

@@ -5,13 +5,6 @@ namespace MediaTagger.Tests.Native;
 public sealed class NativeLibrariesTests
 {
     [Fact]
-    public void The_whisper_variant_matches_the_cpu()
-    {
-        var expected = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported ? "avx2" : "sse42";
-        NativeLibraries.WhisperVariant.Should().Be(expected);
-    }
-
-    [Fact]
     public void Library_locations_come_from_the_native_folder()
     {
         var dir = NativeLibraries.NativeDirectory ?? "<no .native folder>";
