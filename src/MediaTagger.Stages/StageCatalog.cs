@@ -37,6 +37,15 @@ public sealed class StageCatalog
         _ => throw new ArgumentException($"unknown stage '{definition.Stage}'", nameof(definition)),
     };
 
+    /// <summary>The catalog model a stage definition uses, or null for a model-free stage (probe).</summary>
+    public ModelEntry? ModelOf(StageDefinition definition) => definition.Stage switch
+    {
+        "imagenet" => models[ImageNetStageOptions.From(definition.With).ModelId],
+        "faces" => models[FacesStageOptions.From(definition.With).ModelId],
+        "ocr" => models[OcrStageOptions.From(definition.With).ModelId],
+        _ => null,
+    };
+
     /// <summary>The checksum of the model a stage definition names (for the config hash), or null.</summary>
     public string? ModelSha(StageDefinition definition) => definition.Stage switch
     {

@@ -46,6 +46,30 @@ public sealed class WorkerOptions
 
     /// <summary>How long a graceful stop may take to finish the in-flight batch.</summary>
     public double ShutdownSeconds { get; set; } = 20;
+
+    /// <summary>Tasks handed to a stage at once (files per model batch).</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>process: each model runs in a model host of its own (a crash or hang costs one batch, unloading frees
+    /// everything); inprocess: models load into the worker (fewer processes; a native crash takes the worker down).</summary>
+    public string Isolation { get; set; } = "process";
+
+    /// <summary>A resident model unused this long is unloaded.</summary>
+    public double ModelIdleSeconds { get; set; } = 120;
+
+    /// <summary>A stage whose oldest task waited this long may force a swap away from a resident model that still has work.</summary>
+    public double AgingSeconds { get; set; } = 300;
+
+    /// <summary>Longest a model host may take from start to loaded.</summary>
+    public double HostLoadSeconds { get; set; } = 300;
+
+    /// <summary>A model host silent this long (no heartbeat) is hung: it is killed and its batch retried.</summary>
+    public double HostHeartbeatSeconds { get; set; } = 20;
+
+    /// <summary>A batch must finish within this plus <see cref="TaskTimeoutSeconds"/> per task, or its host is killed.</summary>
+    public double BatchTimeoutSeconds { get; set; } = 60;
+
+    public double TaskTimeoutSeconds { get; set; } = 30;
 }
 
 public sealed class WatchEntry
@@ -83,6 +107,9 @@ public sealed class StageDefinition
 
     /// <summary>Stage parameters (strings, parsed by the stage), e.g. { "model": "mobilenetv2-int8", "topK": "5" }.</summary>
     public Dictionary<string, string> With { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Weight in the scheduler's choice (pending work x age x priority); 2 runs a stage's batches sooner.</summary>
+    public double Priority { get; set; } = 1;
 }
 
 public sealed class OutputOptions

@@ -58,7 +58,29 @@ public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<Media
 
         if (!ProfilePattern().IsMatch(w.Profile ?? ""))
         {
-            yield return $"$.worker.profile: '{w.Profile}' is not cpu, 4gb, 8gb or a size like 6144MB";
+            yield return $"$.worker.profile: '{w.Profile}' is not cpu, 4gb, 8gb or a size like 6144MB or 6GB";
+        }
+
+        if (w.BatchSize is < 1 or > 4096)
+        {
+            yield return $"$.worker.batchSize: must be between 1 and 4096 (is {w.BatchSize})";
+        }
+
+        if (w.Isolation is not ("process" or "inprocess"))
+        {
+            yield return $"$.worker.isolation: '{w.Isolation}' is not process or inprocess";
+        }
+
+        foreach (var (name, value) in new[]
+        {
+            ("modelIdleSeconds", w.ModelIdleSeconds), ("agingSeconds", w.AgingSeconds), ("hostLoadSeconds", w.HostLoadSeconds),
+            ("hostHeartbeatSeconds", w.HostHeartbeatSeconds), ("batchTimeoutSeconds", w.BatchTimeoutSeconds), ("taskTimeoutSeconds", w.TaskTimeoutSeconds),
+        })
+        {
+            if (value <= 0)
+            {
+                yield return $"$.worker.{name}: must be positive (is {Num(value)})";
+            }
         }
 
         if (w.MaxImagePixels <= 0)
@@ -91,6 +113,11 @@ public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<Media
                     else if (!seen.Add(stage))
                     {
                         yield return $"{path}.stage: '{stage}' appears twice in this list";
+                    }
+
+                    if (stages[i].Priority <= 0)
+                    {
+                        yield return $"{path}.priority: must be positive (is {Num(stages[i].Priority)})";
                     }
                 }
             }
@@ -175,6 +202,6 @@ public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<Media
 
     private static string Num(double v) => v.ToString(CultureInfo.InvariantCulture);
 
-    [GeneratedRegex("^(cpu|4gb|8gb|[0-9]+mb)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("^(cpu|4gb|8gb|[0-9]+(\\.[0-9]+)?\\s*(mb|gb))$", RegexOptions.IgnoreCase)]
     private static partial Regex ProfilePattern();
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using MediaTagger.Core.Configuration;
 using MediaTagger.Core.Journal;
 using MediaTagger.Core.MediaFiles;
+using MediaTagger.Core.Scheduling;
 using MediaTagger.Core.Sidecars;
 using MediaTagger.Core.Stages;
 using Microsoft.Extensions.Logging;
@@ -22,14 +23,14 @@ public enum IngestOutcome
 
 /// <summary>
 /// The worker's spine, shared by `run` and `tag`: ingest a file (fingerprint, kind by content, journal), run
-/// batches of pending stage tasks, and publish a sidecar once every stage of a file has ended. Until the stage
-/// scheduler lands this is also the simple executor: it drains the stage with the most (and oldest) work first.
+/// batches of pending stage tasks (the <see cref="StageScheduler"/> picks the stage and keeps its model resident),
+/// and publish a sidecar once every stage of a file has ended.
 /// </summary>
 public sealed partial class MediaProcessor
 {
     private readonly IJournal journal;
     private readonly MediaTaggerOptions options;
-    private readonly StageSet stages;
+    private readonly StageScheduler scheduler;
     private readonly SidecarWriter sidecars;
     private readonly TimeProvider time;
     private readonly ILogger logger;
@@ -37,11 +38,11 @@ public sealed partial class MediaProcessor
     private readonly ResiliencePipeline io;
     private readonly Dictionary<(string Pipeline, MediaKind Kind), string> configHashes = [];
 
-    public MediaProcessor(IJournal journal, MediaTaggerOptions options, StageSet stages, SidecarWriter sidecars, TimeProvider time, ILogger logger, string generatorVersion)
+    public MediaProcessor(IJournal journal, MediaTaggerOptions options, StageScheduler scheduler, SidecarWriter sidecars, TimeProvider time, ILogger logger, string generatorVersion)
     {
         this.journal = journal;
         this.options = options;
-        this.stages = stages;
+        this.scheduler = scheduler;
         this.sidecars = sidecars;
         this.time = time;
         this.logger = logger;
@@ -219,21 +220,23 @@ public sealed partial class MediaProcessor
         return true;
     }
 
-    /// <summary>Runs one batch of the stage with the most pending work (weighted by age). Returns tasks processed.</summary>
+    public StageScheduler Scheduler => scheduler;
+
+    /// <summary>Runs one batch of the stage the scheduler picks. Returns tasks processed (0: nothing claimable now).</summary>
     public async Task<int> RunBatchAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var next = journal.Backlog(now)
-            .Where(b => b.Claimable > 0)
-            .OrderByDescending(b => b.Claimable * (1 + Math.Max(0, (now - (b.OldestClaimableAt ?? now)).TotalSeconds)))
-            .FirstOrDefault();
+        var backlog = journal.Backlog(now);
+        var next = scheduler.Pick(backlog, now);
         if (next is null)
         {
+            scheduler.ReleaseIdle(now);
+            scheduler.WriteSnapshot(backlog);
             PublishSidecars();
             return 0;
         }
 
-        var claimed = journal.ClaimTasks(next.Stage, BatchSize, now);
+        var claimed = journal.ClaimTasks(next, BatchSize, now);
         if (claimed.Count == 0)
         {
             return 0;
@@ -242,14 +245,17 @@ public sealed partial class MediaProcessor
         IStage stage;
         try
         {
-            stage = stages.Get(next.Stage);
+            stage = scheduler.Acquire(next);
+            scheduler.WriteSnapshot(backlog);
         }
         catch (Exception ex)
         {
-            // The stage cannot exist here (model missing, engine missing): every task says why, nothing is skipped silently.
+            // The stage cannot run here (model missing or over budget, engine missing, host failed to load): every task
+            // says why, nothing is skipped silently.
+            var reason = ex is ModelRefusedException ? ex.Message : $"stage '{next}' is unavailable: {ex.Message}";
             foreach (var task in claimed)
             {
-                journal.FailTask(task.TaskId, $"stage '{next.Stage}' is unavailable: {ex.Message}", TaskFailure.Permanent, time.GetUtcNow());
+                journal.FailTask(task.TaskId, reason, TaskFailure.Permanent, time.GetUtcNow());
             }
 
             PublishSidecars();
@@ -274,6 +280,7 @@ public sealed partial class MediaProcessor
             await RunStageAsync(stage, runnable, cancellationToken).ConfigureAwait(false);
         }
 
+        scheduler.Completed(next, stage, runnable.Count);
         PublishSidecars();
         return claimed.Count;
     }

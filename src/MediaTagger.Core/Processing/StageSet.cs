@@ -33,6 +33,9 @@ public sealed class StageSet : IDisposable
         }
     }
 
+    /// <summary>The pipelines.json definition a stage name stands for (the first one, as stage names are unique per worker).</summary>
+    public StageDefinition Definition(string stage) => definitions.TryGetValue(stage, out var d) ? d : new StageDefinition { Stage = stage };
+
     /// <summary>The stage, or the exception that makes it unavailable now.</summary>
     public IStage Get(string stage)
     {
@@ -41,7 +44,7 @@ public sealed class StageSet : IDisposable
         {
             if (!stages.TryGetValue(stage, out lazy!))
             {
-                var definition = definitions.TryGetValue(stage, out var d) ? d : new StageDefinition { Stage = stage };
+                var definition = Definition(stage);
                 lazy = new Lazy<IStage>(() => Load(definition), LazyThreadSafetyMode.ExecutionAndPublication);
                 stages[stage] = lazy;
             }
@@ -68,15 +71,18 @@ public sealed class StageSet : IDisposable
 
     private IStage Load(StageDefinition definition)
     {
-        // Footprint is measured as the process's RSS growth across the load: weights, session arenas and all.
+        // In process, the footprint is the RSS growth across the load (weights, session arenas and all); a model host
+        // reports its own resident memory once loaded, which is exactly what its exit gives back.
         var rssBefore = ResidentBytes();
         var clock = Stopwatch.StartNew();
         var stage = factory(definition);
         clock.Stop();
         if (stage.Model is { } model)
         {
-            onModelEvent?.Invoke(new ModelEvent(ModelEventKind.Load, model.Id, stage.Device, time.GetUtcNow(),
-                clock.ElapsedMilliseconds, Math.Max(0, ResidentBytes() - rssBefore), $"stage {stage.Name}"));
+            var (footprint, note) = stage is IResidentModel hosted
+                ? (hosted.FootprintBytes, $"stage {stage.Name}, host pid {hosted.ProcessId}")
+                : (Math.Max(0, ResidentBytes() - rssBefore), $"stage {stage.Name}, in process");
+            onModelEvent?.Invoke(new ModelEvent(ModelEventKind.Load, model.Id, stage.Device, time.GetUtcNow(), clock.ElapsedMilliseconds, footprint, note));
         }
 
         return stage;
@@ -89,7 +95,7 @@ public sealed class StageSet : IDisposable
     }
 
     /// <summary>Releases one stage (its model leaves memory); the next use creates it again.</summary>
-    public void Release(string stage)
+    public void Release(string stage, string? reason = null)
     {
         Lazy<IStage>? lazy;
         lock (gate)
@@ -102,10 +108,12 @@ public sealed class StageSet : IDisposable
 
         if (lazy.IsValueCreated && lazy.Value is IDisposable disposable)
         {
+            var peak = lazy.Value is ModelHosts.HostedStage hosted ? hosted.PeakResidentBytes : (long?)null;
             disposable.Dispose();
             if (lazy.Value.Model is { } model)
             {
-                onModelEvent?.Invoke(new ModelEvent(ModelEventKind.Unload, model.Id, lazy.Value.Device, time.GetUtcNow(), Note: $"stage {lazy.Value.Name}"));
+                onModelEvent?.Invoke(new ModelEvent(ModelEventKind.Unload, model.Id, lazy.Value.Device, time.GetUtcNow(),
+                    FootprintBytes: peak is > 0 ? peak : null, Note: $"stage {lazy.Value.Name}" + (reason is null ? "" : $": {reason}")));
             }
         }
     }

@@ -7,7 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace MediaTagger.Cli;
 
-/// <summary>`status [--json]`: the queue per stage, items per state and the last errors, read from the journal.</summary>
+/// <summary>
+/// `status [--json]`: the running worker's resident models and budget (as `ps`), then the queue per stage, items per
+/// state, model loads and the last errors, read from the journal.
+/// </summary>
 internal static class StatusCommand
 {
     public static Command Create(Option<string> config, Option<string[]> set)
@@ -18,18 +21,24 @@ internal static class StatusCommand
         command.SetAction(parse =>
         {
             using var host = WorkerHost.CreateBuilder(parse.GetValue(config)!, parse.GetValue(set)!).Build();
-            if (WorkerHost.ValidatedOptions(host.Services) is null)
+            var worker = WorkerHost.ValidatedOptions(host.Services);
+            if (worker is null)
             {
                 return 1;
             }
 
             var status = host.Services.GetRequiredService<IJournal>().GetStatus();
+            var scheduler = SchedulerView.Read(worker, host.Services.GetRequiredService<WorkerPaths>().BaseDirectory);
             if (parse.GetValue(json))
             {
                 var options = new JsonSerializerOptions(CliJson.Options) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
-                Console.WriteLine(JsonSerializer.Serialize(status, options));
+                var node = JsonSerializer.SerializeToNode(status, options)!.AsObject();
+                node["scheduler"] = SchedulerView.ToJson(scheduler);
+                Console.WriteLine(node.ToJsonString(options));
                 return 0;
             }
+
+            SchedulerView.Print(scheduler);
 
             Console.WriteLine("Items: " + string.Join(", ", status.Items.Where(p => p.Value > 0).Select(p => $"{p.Key.ToString().ToLowerInvariant()} {p.Value}")));
             Console.WriteLine($"{"stage",-12} {"pending",8} {"running",8} {"done",8} {"failed",8} {"quarant.",8}");

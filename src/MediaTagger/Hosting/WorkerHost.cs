@@ -3,6 +3,7 @@ using MediaTagger.Core.Configuration;
 using MediaTagger.Core.Journal;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Processing;
+using MediaTagger.Core.Scheduling;
 using MediaTagger.Core.Sidecars;
 using MediaTagger.Stages;
 using Microsoft.Extensions.Configuration;
@@ -70,8 +71,21 @@ internal static class WorkerHost
         });
         services.AddSingleton(sp => new StageCatalog(sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ModelStore>(),
             sp.GetRequiredService<MediaTaggerOptions>().Worker, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(sp => new StageSet(sp.GetRequiredService<MediaTaggerOptions>(), sp.GetRequiredService<StageCatalog>().Create,
+        services.AddSingleton(new WorkerInvocation(fullConfig, overrides));
+        services.AddSingleton(sp => new StageSet(sp.GetRequiredService<MediaTaggerOptions>(), ModelHostLauncher.StageFactory(sp),
             sp.GetRequiredService<IJournal>().RecordModelEvent, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<MediaTaggerOptions>();
+            var w = options.Worker;
+            var stages = sp.GetRequiredService<StageSet>();
+            var catalog = sp.GetRequiredService<StageCatalog>();
+            var journalPath = Path.GetFullPath(w.JournalPath, baseDirectory);
+            var settings = new SchedulerSettings(MemoryBudget.Parse(w.Profile), TimeSpan.FromSeconds(w.AgingSeconds), TimeSpan.FromSeconds(w.ModelIdleSeconds));
+            return new StageScheduler(sp.GetRequiredService<IJournal>(), stages, settings, name => ModelOf(catalog, stages.Definition(name)),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MediaTagger.Scheduler"),
+                SnapshotPath(journalPath), name => stages.Definition(name).Priority);
+        });
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<MediaTaggerOptions>();
@@ -80,15 +94,31 @@ internal static class WorkerHost
         services.AddSingleton(sp => new MediaProcessor(
             sp.GetRequiredService<IJournal>(),
             sp.GetRequiredService<MediaTaggerOptions>(),
-            sp.GetRequiredService<StageSet>(),
+            sp.GetRequiredService<StageScheduler>(),
             sp.GetRequiredService<SidecarWriter>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("MediaTagger.Processing"),
             typeof(WorkerHost).Assembly.GetName().Version?.ToString(3) ?? "0.0.0")
         {
             ModelShaOf = sp.GetRequiredService<StageCatalog>().ModelSha,
+            BatchSize = sp.GetRequiredService<MediaTaggerOptions>().Worker.BatchSize,
         });
         return builder;
+    }
+
+    /// <summary>Where a worker writes its scheduler's live picture: beside the journal.</summary>
+    public static string SnapshotPath(string journalPath) => Path.Combine(Path.GetDirectoryName(journalPath)!, "scheduler.json");
+
+    private static StageModel? ModelOf(StageCatalog catalog, StageDefinition definition)
+    {
+        try
+        {
+            return catalog.ModelOf(definition) is { } m ? new StageModel(m.Id, m.Heavy, m.Footprint.EstimatedBytes) : null;
+        }
+        catch (KeyNotFoundException)
+        {
+            return null; // an unknown model id: creating the stage fails with the catalog's message
+        }
     }
 
     /// <summary>Validates options now (the host would do it on start), printing every problem; returns null when invalid.</summary>
@@ -110,6 +140,9 @@ internal static class WorkerHost
         }
     }
 }
+
+/// <summary>How this process was started (configuration file and --set overrides), so model hosts start the same way.</summary>
+internal sealed record WorkerInvocation(string ConfigPath, IReadOnlyList<string> Overrides);
 
 /// <summary>The folder relative paths in the configuration resolve against.</summary>
 internal sealed record WorkerPaths(string BaseDirectory);
