@@ -127,7 +127,7 @@ public sealed partial class StageScheduler : IDisposable
             {
                 refusals++;
                 var message = string.Create(CultureInfo.InvariantCulture,
-                    $"model {model.ModelId} for stage {stageName} needs {need / 1048576.0:0} MiB ({(measured ? "measured on this machine" : "catalog estimate")}) but the '{settings.Budget.Profile}' profile allows {settings.Budget.MiBytes:0} MiB: choose a smaller model for this stage, or raise worker:profile (for example --set worker:profile={Math.Ceiling(need / 1048576.0 / 1024) * 1024:0}MB)");
+                    $"model {model.ModelId} for stage {stageName} needs {need / 1048576.0:0.#} MiB ({(measured ? "measured on this machine" : "catalog estimate")}) but the '{settings.Budget.Profile}' profile allows {settings.Budget.MiBytes:0.#} MiB: choose a smaller model for this stage, or raise worker:profile (for example --set worker:profile={Math.Ceiling(need / 1048576.0 / 1024) * 1024:0}MB)");
                 LogRefused(logger, message);
                 WriteSnapshot(null);
                 throw new ModelRefusedException(message);

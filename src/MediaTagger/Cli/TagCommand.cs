@@ -66,6 +66,7 @@ internal static class TagCommand
 
         int done = 0, failed = 0;
         var failures = new List<string>();
+        var failedPaths = new List<string>();
         processor.SidecarPublished += (path, state, sidecar) =>
         {
             if (state == ItemState.Complete)
@@ -76,6 +77,7 @@ internal static class TagCommand
             {
                 failed++;
                 failures.Add($"{state.ToString().ToLowerInvariant(),-11} {path} -> {sidecar}");
+                failedPaths.Add(path);
             }
 
             display.Update(done, failed, unchanged + ignored, queued);
@@ -88,8 +90,44 @@ internal static class TagCommand
             Console.WriteLine(line);
         }
 
+        PrintStageProblems(journal, failedPaths);
+
         journal.FinishRun(runId, new RunCounts(FilesSeen: files.Length, Ingested: queued, Unchanged: unchanged, Ignored: ignored, SidecarsWritten: done + failed), time.GetUtcNow());
         return failed > 0 ? 2 : 0;
+    }
+
+    /// <summary>
+    /// The run summary of what went wrong, one line per stage and reason with its file count, so a missing model (and
+    /// the command that installs it) or a refusal over budget is named once instead of hiding in each sidecar.
+    /// </summary>
+    private static void PrintStageProblems(IJournal journal, IReadOnlyList<string> failedPaths)
+    {
+        var problems = failedPaths
+            .Select(journal.GetItem)
+            .Where(item => item is not null)
+            .SelectMany(item => journal.TasksOf(item!.Id))
+            .Where(t => t.State is TaskState.Failed or TaskState.Quarantined && t.Error is not null && !t.Error.StartsWith("not run:", StringComparison.Ordinal))
+            .GroupBy(t => (t.Stage, Reason: StageReason(t.Error!)))
+            .OrderByDescending(g => g.Count())
+            .Take(10)
+            .ToArray();
+        if (problems.Length == 0)
+        {
+            return;
+        }
+
+        Console.WriteLine("Stage problems:");
+        foreach (var g in problems)
+        {
+            Console.WriteLine($"  {g.Key.Stage}: {g.Count()} file(s): {g.Key.Reason}");
+        }
+    }
+
+    /// <summary>A stage-wide reason (model missing, refused) reads the same for every file; a per-file one keeps its first line.</summary>
+    private static string StageReason(string error)
+    {
+        var line = error.Split('\n', 2)[0].Trim();
+        return line.Length > 300 ? line[..300] + "..." : line;
     }
 
     private static IEnumerable<string> Expand(string[] inputs, MediaProcessor processor) =>
