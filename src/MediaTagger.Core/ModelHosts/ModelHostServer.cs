@@ -44,6 +44,7 @@ public sealed partial class ModelHostServer : IDisposable
             return 3;
         }
 
+        var abandoned = false;
         try
         {
             var loadMs = clock.ElapsedMilliseconds;
@@ -115,13 +116,18 @@ public sealed partial class ModelHostServer : IDisposable
             finally
             {
                 batches.Writer.TryComplete();
-                // A shutdown lets the batch in progress finish and answer; the end of input (no worker) does not wait.
-                if (!graceful)
+                if (graceful)
                 {
-                    await stop.CancelAsync().ConfigureAwait(false);
+                    // Shutdown: the batches already sent finish and answer first.
+                    await runner.ConfigureAwait(false);
+                }
+                else
+                {
+                    // The worker is gone: leave now. A batch stuck in a native call must not keep this process (and its
+                    // memory) alive, and the stage is not disposed under that call; the process exit frees it all.
+                    abandoned = true;
                 }
 
-                await runner.ConfigureAwait(false);
                 await stop.CancelAsync().ConfigureAwait(false);
                 heartbeats.Join();
             }
@@ -130,7 +136,10 @@ public sealed partial class ModelHostServer : IDisposable
         }
         finally
         {
-            (stage as IDisposable)?.Dispose();
+            if (!abandoned)
+            {
+                (stage as IDisposable)?.Dispose();
+            }
         }
     }
 
