@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
+using MediaTagger.Native.Vips;
 
 namespace MediaTagger.Stages.Ocr;
 
@@ -35,15 +36,31 @@ internal sealed class OcrStage : ImageModelStage
 
     public override string Device => reader.Device;
 
-    public override Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
     {
+        // Images are decoded ahead on other cores while the models work on the current one, so the models do not
+        // wait on decoding; the look-ahead is bounded because a decoded page can be tens of megabytes.
+        var lookahead = Math.Clamp(Environment.ProcessorCount, 1, 4);
+        var decoded = new Task<RgbImage>[batch.Count];
+        Task<RgbImage> Decode(int i) => Task.Run(() => VipsImaging.Decode(batch[i].Path, background: 255), cancellationToken);
+        for (var i = 0; i < Math.Min(lookahead, batch.Count); i++)
+        {
+            decoded[i] = Decode(i);
+        }
+
         var outcomes = new StageOutcome[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
+            if (i + lookahead < batch.Count)
+            {
+                decoded[i + lookahead] = Decode(i + lookahead);
+            }
+
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var result = reader.Read(batch[i].Path, options.MinConfidence, cancellationToken);
+                var image = await decoded[i].ConfigureAwait(false);
+                var result = reader.Read(image, options.MinConfidence, cancellationToken);
                 outcomes[i] = StageOutcome.Ok(ToJson(result, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
             }
             catch (Exception ex) when (ex is Native.NativeEngineException or InvalidDataException or ArgumentException)
@@ -58,7 +75,7 @@ internal sealed class OcrStage : ImageModelStage
             }
         }
 
-        return Task.FromResult<IReadOnlyList<StageOutcome>>(outcomes);
+        return outcomes;
     }
 
     internal static JsonObject ToJson(OcrResult result, double ms) => new()
