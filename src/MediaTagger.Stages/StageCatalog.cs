@@ -1,78 +1,46 @@
 using MediaTagger.Core.Configuration;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
-using MediaTagger.Stages.Faces;
-using MediaTagger.Stages.ImageNet;
-using MediaTagger.Stages.Ocr;
-using MediaTagger.Stages.Probe;
-using Microsoft.Extensions.Logging;
 
 namespace MediaTagger.Stages;
 
-/// <summary>The stages this build offers, by the name pipelines.json uses, and how each is created.</summary>
+/// <summary>
+/// The stages a worker can create, by the name pipelines.json uses: the stage families added to its services
+/// (<see cref="StageServiceCollectionExtensions.AddMediaTaggerStages"/>), with what they create stages from.
+/// </summary>
 public sealed class StageCatalog
 {
-    private readonly ModelCatalog models;
-    private readonly ModelStore store;
-    private readonly WorkerOptions worker;
-    private readonly ILoggerFactory loggers;
+    private readonly Dictionary<string, IStageFamily> families = new(StringComparer.Ordinal);
+    private readonly StageContext context;
 
-    public StageCatalog(ModelCatalog models, ModelStore store, WorkerOptions worker, ILoggerFactory loggers)
+    public StageCatalog(IEnumerable<IStageFamily> families, StageContext context)
     {
-        this.models = models;
-        this.store = store;
-        this.worker = worker;
-        this.loggers = loggers;
+        ArgumentNullException.ThrowIfNull(families);
+        foreach (var family in families)
+        {
+            if (!this.families.TryAdd(family.Name, family))
+            {
+                throw new ArgumentException($"two stage families are named '{family.Name}'", nameof(families));
+            }
+        }
+
+        this.context = context;
+        Names = this.families.Keys.ToHashSet(StringComparer.Ordinal);
     }
 
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "imagenet", "faces", "ocr" };
+    public IReadOnlySet<string> Names { get; }
 
     /// <summary>Creates a stage; a missing model throws <see cref="ModelNotInstalledException"/> naming the pull command.</summary>
-    public IStage Create(StageDefinition definition) => definition.Stage switch
-    {
-        "probe" => new ProbeStage(new ProbeStageOptions { MaxImagePixels = worker.MaxImagePixels, MaxFileBytes = worker.MaxFileBytes }, loggers.CreateLogger<ProbeStage>()),
-        "imagenet" => CreateImageNet(definition),
-        "faces" => CreateFaces(definition),
-        "ocr" => CreateOcr(definition),
-        _ => throw new ArgumentException($"unknown stage '{definition.Stage}'", nameof(definition)),
-    };
+    public IStage Create(StageDefinition definition) => Family(definition).Create(definition, context);
 
     /// <summary>The catalog model a stage definition uses, or null for a model-free stage (probe).</summary>
-    public ModelEntry? ModelOf(StageDefinition definition) => definition.Stage switch
-    {
-        "imagenet" => models[ImageNetStageOptions.From(definition.With).ModelId],
-        "faces" => models[FacesStageOptions.From(definition.With).ModelId],
-        "ocr" => models[OcrStageOptions.From(definition.With).ModelId],
-        _ => null,
-    };
+    public ModelEntry? ModelOf(StageDefinition definition) => Family(definition).ModelOf(definition, context);
 
     /// <summary>The checksum of the model a stage definition names (for the config hash), or null.</summary>
-    public string? ModelSha(StageDefinition definition) => definition.Stage switch
-    {
-        "imagenet" => models[ImageNetStageOptions.From(definition.With).ModelId].File("model").Sha256,
-        "faces" => models[FacesStageOptions.From(definition.With).ModelId].File("model").Sha256,
-        "ocr" => models[OcrStageOptions.From(definition.With).ModelId].File("recognizer").Sha256,
-        _ => null,
-    };
+    public string? ModelSha(StageDefinition definition) => Family(definition).ModelSha(definition, context);
 
-    private ImageNetStage CreateImageNet(StageDefinition definition)
-    {
-        var options = ImageNetStageOptions.From(definition.With);
-        var model = models[options.ModelId];
-        return new ImageNetStage(model, store.Require(model), options);
-    }
-
-    private FacesStage CreateFaces(StageDefinition definition)
-    {
-        var options = FacesStageOptions.From(definition.With);
-        var model = models[options.ModelId];
-        return new FacesStage(model, store.Require(model), options);
-    }
-
-    private OcrStage CreateOcr(StageDefinition definition)
-    {
-        var options = OcrStageOptions.From(definition.With);
-        var model = models[options.ModelId];
-        return new OcrStage(model, store.Require(model), options);
-    }
+    private IStageFamily Family(StageDefinition definition) =>
+        families.TryGetValue(definition.Stage, out var family)
+            ? family
+            : throw new ArgumentException($"unknown stage '{definition.Stage}' (known: {string.Join(", ", Names.Order(StringComparer.Ordinal))})", nameof(definition));
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using MediaTagger.Core.Stages;
 using Microsoft.Extensions.Options;
 
 namespace MediaTagger.Core.Configuration;
@@ -11,14 +12,14 @@ namespace MediaTagger.Core.Configuration;
 public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<MediaTaggerOptions>
 {
     private static readonly string[] OutputFormats = ["json", "txt", "srt", "vtt", "caption"];
-    private readonly IReadOnlySet<string> knownStages;
+    private readonly Dictionary<string, IStageFamily> stageFamilies;
     private readonly string baseDirectory;
 
-    /// <param name="knownStages">Stage names that exist in this build.</param>
+    /// <param name="stageFamilies">The stages this worker can create; each checks its own "with" parameters.</param>
     /// <param name="baseDirectory">Relative watch paths are resolved against this (the configuration file's folder).</param>
-    public MediaTaggerOptionsValidator(IReadOnlySet<string> knownStages, string baseDirectory)
+    public MediaTaggerOptionsValidator(IEnumerable<IStageFamily> stageFamilies, string baseDirectory)
     {
-        this.knownStages = knownStages;
+        this.stageFamilies = stageFamilies.ToDictionary(f => f.Name, StringComparer.Ordinal);
         this.baseDirectory = baseDirectory;
     }
 
@@ -88,6 +89,11 @@ public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<Media
             yield return "$.worker.maxImagePixels: must be positive";
         }
 
+        if (w.MaxFileBytes <= 0)
+        {
+            yield return "$.worker.maxFileBytes: must be positive";
+        }
+
         if (o.Pipelines.Count == 0)
         {
             yield return "$.pipelines: no pipeline is defined";
@@ -106,13 +112,21 @@ public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<Media
                     {
                         yield return $"{path}.stage: is empty";
                     }
-                    else if (!knownStages.Contains(stage))
+                    else if (!stageFamilies.TryGetValue(stage, out var family))
                     {
-                        yield return $"{path}.stage: unknown stage '{stage}' (known: {string.Join(", ", knownStages.Order(StringComparer.Ordinal))})";
+                        yield return $"{path}.stage: unknown stage '{stage}' (known: {string.Join(", ", stageFamilies.Keys.Order(StringComparer.Ordinal))})";
                     }
-                    else if (!seen.Add(stage))
+                    else
                     {
-                        yield return $"{path}.stage: '{stage}' appears twice in this list";
+                        if (!seen.Add(stage))
+                        {
+                            yield return $"{path}.stage: '{stage}' appears twice in this list";
+                        }
+
+                        foreach (var problem in family.Check(stages[i], w))
+                        {
+                            yield return $"{path}.with.{problem.Key}: {problem.Message}";
+                        }
                     }
 
                     if (stages[i].Priority <= 0)

@@ -6,22 +6,19 @@ using MediaTagger.Core.Stages;
 
 namespace MediaTagger.Stages.ImageNet;
 
-/// <summary>Parameters of the imagenet stage (pipelines.json "with").</summary>
-public sealed record ImageNetStageOptions(string ModelId = "mobilenetv2-int8", int TopK = 5)
-{
-    public static ImageNetStageOptions From(IReadOnlyDictionary<string, string> with) => new(
-        with.TryGetValue("model", out var m) ? m : "mobilenetv2-int8",
-        with.TryGetValue("topK", out var k) ? int.Parse(k, CultureInfo.InvariantCulture) : 5);
-}
-
 /// <summary>ImageNet-1k labels for images: the classifier over a batch of files, one outcome per file.</summary>
 internal sealed class ImageNetStage : ImageModelStage
 {
+    public const string StageName = "imagenet";
+
+    /// <summary>The model file whose checksum is the stage's provenance: the classifier.</summary>
+    public const string ProvenanceRole = "model";
+
     private readonly ImageNetClassifier classifier;
     private readonly ImageNetStageOptions options;
 
     public ImageNetStage(ModelEntry model, IReadOnlyDictionary<string, string> files, ImageNetStageOptions options)
-        : base("imagenet", model, "model", new Dictionary<string, string> { ["topK"] = options.TopK.ToString(CultureInfo.InvariantCulture) })
+        : base(StageName, model, ProvenanceRole, new Dictionary<string, string> { ["topK"] = options.TopK.ToString(CultureInfo.InvariantCulture) })
     {
         this.options = options;
         classifier = new ImageNetClassifier(files["model"], files["labels"]);

@@ -7,23 +7,19 @@ using MediaTagger.Native.Vips;
 
 namespace MediaTagger.Stages.Ocr;
 
-/// <summary>Parameters of the ocr stage (pipelines.json "with").</summary>
-public sealed record OcrStageOptions(string ModelId = "ppocr-v4", float MinConfidence = 0.5f, int MaxSide = 960)
-{
-    public static OcrStageOptions From(IReadOnlyDictionary<string, string> with) => new(
-        with.TryGetValue("model", out var m) ? m : "ppocr-v4",
-        with.TryGetValue("minConfidence", out var c) ? float.Parse(c, CultureInfo.InvariantCulture) : 0.5f,
-        with.TryGetValue("maxSide", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 960);
-}
-
 /// <summary>Text in images: detector + orientation classifier + recognizer, one outcome per file.</summary>
 internal sealed class OcrStage : ImageModelStage
 {
+    public const string StageName = "ocr";
+
+    /// <summary>The model file whose checksum is the stage's provenance: the recognizer, which decides the text.</summary>
+    public const string ProvenanceRole = "recognizer";
+
     private readonly OcrReader reader;
     private readonly OcrStageOptions options;
 
     public OcrStage(ModelEntry model, IReadOnlyDictionary<string, string> files, OcrStageOptions options)
-        : base("ocr", model, "recognizer", new Dictionary<string, string>
+        : base(StageName, model, ProvenanceRole, new Dictionary<string, string>
             {
                 ["minConfidence"] = options.MinConfidence.ToString(CultureInfo.InvariantCulture),
                 ["maxSide"] = options.MaxSide.ToString(CultureInfo.InvariantCulture),

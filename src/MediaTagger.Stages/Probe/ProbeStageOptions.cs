@@ -1,10 +1,12 @@
-using System.Globalization;
 using MediaTagger.Core.Configuration;
 
 namespace MediaTagger.Stages.Probe;
 
-/// <summary>Limits and timeouts of the probe stage. The limits default to <see cref="WorkerOptions"/>' defaults.</summary>
-public sealed class ProbeStageOptions
+/// <summary>
+/// Limits and timeouts of the probe stage (pipelines.json "with": maxImagePixels, maxFileBytes, ffprobeTimeoutSeconds,
+/// verifyImageData, maxParallelism). The two limits default to the worker section's.
+/// </summary>
+public sealed record ProbeStageOptions
 {
     private static readonly WorkerOptions WorkerDefaults = new();
 
@@ -26,6 +28,13 @@ public sealed class ProbeStageOptions
     /// <summary>Files of a batch probed at the same time (hashing, libvips, ffprobe processes).</summary>
     public int MaxParallelism { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
+    internal static StageParameters<ProbeStageOptions> Parameters { get; } = new StageParameters<ProbeStageOptions>(ProbeStage.StageName)
+        .Integer("maxImagePixels", o => o.MaxImagePixels, (o, v) => o.MaxImagePixels = v, 1)
+        .Integer("maxFileBytes", o => o.MaxFileBytes, (o, v) => o.MaxFileBytes = v, 1)
+        .Seconds("ffprobeTimeoutSeconds", o => o.FfprobeTimeout, (o, v) => o.FfprobeTimeout = v, 0.001, 86_400)
+        .Flag("verifyImageData", (o, v) => o.VerifyImageData = v)
+        .Integer("maxParallelism", o => o.MaxParallelism, (o, v) => o.MaxParallelism = v, 1, 64);
+
     /// <summary>The worker's limits (pipelines.json "worker" section) with this stage's other defaults.</summary>
     public static ProbeStageOptions FromWorker(WorkerOptions worker)
     {
@@ -34,38 +43,5 @@ public sealed class ProbeStageOptions
     }
 
     /// <summary>Throws one <see cref="ArgumentException"/> listing every invalid setting.</summary>
-    public void Validate()
-    {
-        var problems = Problems();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException("Invalid probe stage options: " + string.Join("; ", problems) + ".");
-        }
-    }
-
-    internal List<string> Problems()
-    {
-        var problems = new List<string>();
-        if (MaxImagePixels < 1)
-        {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"MaxImagePixels must be positive, not {MaxImagePixels}"));
-        }
-
-        if (MaxFileBytes < 1)
-        {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"MaxFileBytes must be positive, not {MaxFileBytes}"));
-        }
-
-        if (FfprobeTimeout <= TimeSpan.Zero && FfprobeTimeout != Timeout.InfiniteTimeSpan)
-        {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"FfprobeTimeout must be positive, not {FfprobeTimeout}"));
-        }
-
-        if (MaxParallelism is < 1 or > 64)
-        {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"MaxParallelism must be 1..64, not {MaxParallelism}"));
-        }
-
-        return problems;
-    }
+    public void Validate() => Parameters.ThrowIfAny(Parameters.Problems(this), "options");
 }

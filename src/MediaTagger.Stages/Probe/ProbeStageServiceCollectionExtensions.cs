@@ -1,40 +1,21 @@
 using MediaTagger.Core.Configuration;
-using MediaTagger.Core.Stages;
-using MediaTagger.Media.Audio;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace MediaTagger.Stages.Probe;
 
 public static class ProbeStageServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the probe stage as an <see cref="IStage"/>. Its limits come from the worker options
+    /// Adds the probe stage family ("probe": no model). Its limits start from the worker section
     /// (<see cref="WorkerOptions.MaxFileBytes"/>, <see cref="WorkerOptions.MaxImagePixels"/>), then
-    /// <paramref name="configure"/>; invalid options fail when the stage is first resolved, listing every problem.
+    /// <paramref name="configureDefaults"/>, then a definition's "with". Invalid defaults throw here, listing every problem.
     /// </summary>
-    public static IServiceCollection AddProbeStage(this IServiceCollection services, Action<ProbeStageOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(TimeProvider.System);
-        var options = services.AddOptions<ProbeStageOptions>()
-            .Configure<IOptions<MediaTaggerOptions>>((probe, product) =>
-            {
-                probe.MaxFileBytes = product.Value.Worker.MaxFileBytes;
-                probe.MaxImagePixels = product.Value.Worker.MaxImagePixels;
-            });
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        services.AddSingleton<IStage>(provider => new ProbeStage(
-            provider.GetRequiredService<IOptions<ProbeStageOptions>>().Value,
-            provider.GetService<ILogger<ProbeStage>>(),
-            provider.GetRequiredService<TimeProvider>(),
-            provider.GetService<FfmpegAudioDecoder>()));
-        return services;
-    }
+    public static IServiceCollection AddProbeStage(this IServiceCollection services, Action<ProbeStageOptions>? configureDefaults = null) =>
+        services.AddStageFamily(new StageFamily<ProbeStageOptions>(
+            ProbeStage.StageName,
+            ProbeStageOptions.Parameters,
+            ProbeStageOptions.FromWorker,
+            configureDefaults,
+            (options, context) => new ProbeStage(options, context.Loggers.CreateLogger<ProbeStage>(), context.Time)));
 }

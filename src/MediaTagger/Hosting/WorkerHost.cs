@@ -5,6 +5,7 @@ using MediaTagger.Core.Models;
 using MediaTagger.Core.Processing;
 using MediaTagger.Core.Scheduling;
 using MediaTagger.Core.Sidecars;
+using MediaTagger.Core.Stages;
 using MediaTagger.Stages;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,7 +59,8 @@ internal static class WorkerHost
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<MediaTaggerOptions>().Bind(builder.Configuration).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<MediaTaggerOptions>>(new MediaTaggerOptionsValidator(StageCatalog.Names, baseDirectory));
+        services.AddMediaTaggerStages();
+        services.AddSingleton<IValidateOptions<MediaTaggerOptions>>(sp => new MediaTaggerOptionsValidator(sp.GetServices<IStageFamily>(), baseDirectory));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaTaggerOptions>>().Value);
         services.AddSingleton(new WorkerPaths(baseDirectory));
         services.AddSingleton(_ => ModelCatalog.Load(ProductPaths.CatalogPath));
@@ -69,8 +71,6 @@ internal static class WorkerHost
             var path = Path.GetFullPath(options.Worker.JournalPath, baseDirectory);
             return new SqliteJournal(path, sp.GetRequiredService<ILogger<SqliteJournal>>());
         });
-        services.AddSingleton(sp => new StageCatalog(sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ModelStore>(),
-            sp.GetRequiredService<MediaTaggerOptions>().Worker, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(new WorkerInvocation(fullConfig, overrides));
         services.AddSingleton(sp => new StageSet(sp.GetRequiredService<MediaTaggerOptions>(), ModelHostLauncher.StageFactory(sp),
             sp.GetRequiredService<IJournal>().RecordModelEvent, sp.GetRequiredService<TimeProvider>()));

@@ -146,7 +146,7 @@ public sealed class OcrTests
             ["classifier"] = Classifier,
             ["dictionary"] = Keys,
         };
-        return new OcrStage(catalog["ppocr-v4"], files, OcrStageOptions.From(new Dictionary<string, string>()));
+        return new OcrStage(catalog["ppocr-v4"], files, new OcrStageOptions());
     }
 
     private static StageInput Input(string path) => new(1, path, MediaKind.Image, "png", new Dictionary<string, System.Text.Json.Nodes.JsonObject>());

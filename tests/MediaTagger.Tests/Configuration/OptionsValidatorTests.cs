@@ -1,10 +1,15 @@
 using MediaTagger.Core.Configuration;
+using MediaTagger.Core.Stages;
+using MediaTagger.Stages;
+using MediaTagger.Stages.ImageNet;
+using MediaTagger.Stages.Probe;
+using MediaTagger.Tests.Stages;
 
 namespace MediaTagger.Tests.Configuration;
 
 public sealed class OptionsValidatorTests
 {
-    private static readonly HashSet<string> Stages = ["probe", "imagenet"];
+    private static readonly IReadOnlyList<IStageFamily> Stages = StageTestServices.Families(s => s.AddProbeStage().AddImageNetStage());
 
     private static MediaTaggerOptions Valid() => new()
     {
@@ -54,7 +59,7 @@ public sealed class OptionsValidatorTests
         }
 
         var options = PipelinesFile.Load(Path.Combine(root, "pipelines.json"));
-        new MediaTaggerOptionsValidator(MediaTagger.Stages.StageCatalog.Names, root).Validate(null, options).Failures.Should().BeNullOrEmpty();
+        new MediaTaggerOptionsValidator(StageTestServices.Families(s => s.AddMediaTaggerStages()), root).Validate(null, options).Failures.Should().BeNullOrEmpty();
         options.Pipelines["default"].Image.Select(s => s.Stage).Should().Equal("probe", "imagenet", "faces", "ocr");
     }
 }

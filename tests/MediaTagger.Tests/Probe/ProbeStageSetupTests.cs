@@ -1,8 +1,9 @@
 using MediaTagger.Core.Configuration;
 using MediaTagger.Core.MediaFiles;
-using MediaTagger.Core.Stages;
+using MediaTagger.Stages;
 using MediaTagger.Stages.Probe;
 using Microsoft.Extensions.DependencyInjection;
+using static MediaTagger.Tests.Stages.StageTestServices;
 
 namespace MediaTagger.Tests.Probe;
 
@@ -15,30 +16,37 @@ public class ProbeStageSetupTests
         var options = new ProbeStageOptions { MaxImagePixels = 0, MaxFileBytes = -1, FfprobeTimeout = TimeSpan.Zero, MaxParallelism = 0 };
 
         FluentActions.Invoking(() => new ProbeStage(options)).Should().Throw<ArgumentException>()
-            .Which.Message.Should().ContainAll("MaxImagePixels", "MaxFileBytes", "FfprobeTimeout", "MaxParallelism");
+            .Which.Message.Should().ContainAll("maxImagePixels", "maxFileBytes", "ffprobeTimeoutSeconds", "maxParallelism");
     }
 
     [Fact]
-    public void The_registered_stage_takes_its_limits_from_the_worker_options_and_lets_the_caller_override()
+    public void The_created_stage_takes_its_limits_from_the_worker_section_then_the_defaults_then_with()
     {
-        var services = new ServiceCollection();
-        services.Configure<MediaTaggerOptions>(o =>
+        using var provider = Provider(s => s.AddProbeStage(o => o.VerifyImageData = false), worker: w =>
         {
-            o.Worker.MaxFileBytes = 1000;
-            o.Worker.MaxImagePixels = 2000;
+            w.MaxFileBytes = 1000;
+            w.MaxImagePixels = 2000;
         });
-        services.AddProbeStage(o => o.VerifyImageData = false);
-        using var provider = services.BuildServiceProvider();
+        var catalog = provider.GetRequiredService<StageCatalog>();
+        var plain = new StageDefinition { Stage = "probe" };
 
-        var stage = provider.GetServices<IStage>().Should().ContainSingle().Subject;
+        var stage = catalog.Create(plain);
+        var overridden = catalog.Create(new StageDefinition { Stage = "probe", With = { ["maxFileBytes"] = "500", ["verifyImageData"] = "true" } });
 
         (stage.Name, stage.Device, stage.Model).Should().Be(("probe", "cpu", null));
+        (catalog.ModelOf(plain), catalog.ModelSha(plain)).Should().Be((null, null));
         stage.Kinds.Should().BeEquivalentTo([MediaKind.Unknown, MediaKind.Image, MediaKind.Audio, MediaKind.Video]);
         stage.Parameters.Should().Equal(new Dictionary<string, string>
         {
             ["maxImagePixels"] = "2000",
             ["maxFileBytes"] = "1000",
             ["verifyImageData"] = "false",
+        });
+        overridden.Parameters.Should().Equal(new Dictionary<string, string>
+        {
+            ["maxImagePixels"] = "2000",
+            ["maxFileBytes"] = "500",
+            ["verifyImageData"] = "true",
         });
     }
 

@@ -94,27 +94,4 @@ public class FaceGeometryTests
         // NCHW: R plane, then G, then B.
         output.Should().Equal([-127f / 128f, 1f, 0f, 0f, 1f, -127f / 128f], (a, b) => Math.Abs(a - b) < 1e-6f);
     }
-
-    [Fact]
-    public void Options_parse_the_pipeline_with_dictionary_and_default_the_rest()
-    {
-        FacesStageOptions.From(new Dictionary<string, string>()).Should().Be(new FacesStageOptions("ultraface-rfb-320", 0.7f, 0.3f, 200));
-
-        var parsed = FacesStageOptions.From(new Dictionary<string, string> { ["threshold"] = "0.5", ["iou"] = "0.45", ["maxFaces"] = "10", ["model"] = "other" });
-
-        parsed.Should().Be(new FacesStageOptions("other", 0.5f, 0.45f, 10));
-        parsed.Settings.Should().Be(new FaceDetectorSettings(0.5f, 0.45f, 10));
-    }
-
-    [Theory]
-    [InlineData("threshold", "1.5")]
-    [InlineData("threshold", "-0.1")]
-    [InlineData("iou", "2")]
-    [InlineData("maxFaces", "0")]
-    public void Options_out_of_range_are_rejected_with_the_setting_named(string key, string value)
-    {
-        var act = () => FacesStageOptions.From(new Dictionary<string, string> { [key] = value });
-
-        act.Should().Throw<ArgumentException>().WithMessage($"*{key}*");
-    }
 }

@@ -2,7 +2,8 @@ using MediaTagger.Core.Configuration;
 using MediaTagger.Core.Models;
 using MediaTagger.Stages;
 using MediaTagger.Stages.Ocr;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using static MediaTagger.Tests.Stages.StageTestServices;
 
 namespace MediaTagger.Tests.Stages;
 
@@ -24,19 +25,22 @@ public sealed class OcrStageCatalogTests
     [Fact]
     public void Ocr_is_a_known_stage_whose_model_sha_is_the_recognizers()
     {
-        StageCatalog.Names.Should().Contain("ocr");
         var models = ModelCatalog.Load(RepoFile("models", "catalog.json"));
-        var catalog = new StageCatalog(models, new ModelStore(Path.GetTempPath(), null), new WorkerOptions(), NullLoggerFactory.Instance);
+        using var provider = Provider(s => s.AddMediaTaggerStages(), models);
+        var catalog = provider.GetRequiredService<StageCatalog>();
         var definition = new StageDefinition { Stage = "ocr" };
 
+        catalog.Names.Should().Contain("ocr");
         catalog.ModelSha(definition).Should().Be(models["ppocr-v4"].File("recognizer").Sha256);
     }
 
     [Fact]
-    public void Options_parse_from_the_with_dictionary_with_defaults()
+    public void Options_read_the_with_dictionary_with_defaults()
     {
-        OcrStageOptions.From(new Dictionary<string, string>()).Should().Be(new OcrStageOptions("ppocr-v4", 0.5f, 960));
-        var parsed = OcrStageOptions.From(new Dictionary<string, string> { ["model"] = "x", ["minConfidence"] = "0.75", ["maxSide"] = "1280" });
-        parsed.Should().Be(new OcrStageOptions("x", 0.75f, 1280));
+        using var provider = Provider(s => s.AddOcrStage());
+        var definition = new StageDefinition { Stage = "ocr", With = { ["model"] = "x", ["minConfidence"] = "0.75", ["maxSide"] = "1280" } };
+
+        OptionsOf<OcrStageOptions>(provider, definition).Should().Be(new OcrStageOptions { Model = "x", MinConfidence = 0.75f, MaxSide = 1280 });
+        new OcrStageOptions().Should().Be(new OcrStageOptions { Model = "ppocr-v4", MinConfidence = 0.5f, MaxSide = 960 });
     }
 }

@@ -1,0 +1,93 @@
+using MediaTagger.Core.Configuration;
+using MediaTagger.Core.Models;
+using MediaTagger.Core.Stages;
+
+namespace MediaTagger.Stages;
+
+/// <summary>
+/// A stage family put together from its parts by its AddXStage extension: the options' defaults, the "with" keys,
+/// the catalog model if it has one, and how the stage is created from options that passed the checks. Options are
+/// made afresh for every definition: defaults, then the host's configureDefaults, then the definition's "with".
+/// </summary>
+internal sealed class StageFamily<TOptions> : IStageFamily
+    where TOptions : class, new()
+{
+    private readonly StageParameters<TOptions> parameters;
+    private readonly Func<WorkerOptions, TOptions> defaults;
+    private readonly Func<TOptions, StageContext, IStage> create;
+    private readonly Func<TOptions, string>? modelId;
+    private readonly string? provenanceRole;
+
+    /// <summary>A family whose stages need no model; <paramref name="defaults"/> may start from the worker's limits.</summary>
+    public StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults,
+        Action<TOptions>? configureDefaults, Func<TOptions, StageContext, IStage> create)
+        : this(name, parameters, defaults, configureDefaults, create, null, null)
+    {
+    }
+
+    /// <summary>
+    /// A family whose stages run a catalog model: <paramref name="modelId"/> reads its id from the options, the file
+    /// in <paramref name="provenanceRole"/> is the one whose checksum decides the output, and
+    /// <paramref name="create"/> receives the model's installed files by role.
+    /// </summary>
+    public StageFamily(string name, StageParameters<TOptions> parameters, Action<TOptions>? configureDefaults,
+        Func<TOptions, string> modelId, string provenanceRole, Func<TOptions, ModelEntry, IReadOnlyDictionary<string, string>, IStage> create)
+        : this(name, parameters, _ => new TOptions(), configureDefaults, (options, context) =>
+        {
+            var model = context.Models[modelId(options)];
+            return create(options, model, context.Store.Require(model));
+        }, modelId, provenanceRole)
+    {
+    }
+
+    private StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults, Action<TOptions>? configureDefaults,
+        Func<TOptions, StageContext, IStage> create, Func<TOptions, string>? modelId, string? provenanceRole)
+    {
+        Name = name;
+        this.parameters = parameters;
+        this.defaults = defaults;
+        ConfigureDefaults = configureDefaults;
+        this.create = create;
+        this.modelId = modelId;
+        this.provenanceRole = provenanceRole;
+        // Defaults set in code are the host's mistake: say so when the family is added, not at the first file.
+        parameters.ThrowIfAny(parameters.Problems(Defaults(new WorkerOptions())), "defaults");
+    }
+
+    public string Name { get; }
+
+    /// <summary>The host's changes to the defaults, applied to every definition's options before its "with".</summary>
+    public Action<TOptions>? ConfigureDefaults { get; }
+
+    /// <summary>This family with <paramref name="earlier"/>'s configureDefaults run before its own (AddXStage called twice).</summary>
+    public StageFamily<TOptions> After(StageFamily<TOptions> earlier) =>
+        new(Name, parameters, defaults, earlier.ConfigureDefaults + ConfigureDefaults, create, modelId, provenanceRole);
+
+    public IReadOnlyList<StageParameterProblem> Check(StageDefinition definition, WorkerOptions worker) =>
+        parameters.Read(Defaults(worker), definition.With);
+
+    public ModelEntry? ModelOf(StageDefinition definition, StageContext context) =>
+        modelId is null ? null : context.Models[modelId(Options(definition, context.Worker))];
+
+    public string? ModelSha(StageDefinition definition, StageContext context) =>
+        ModelOf(definition, context)?.File(provenanceRole!).Sha256;
+
+    public IStage Create(StageDefinition definition, StageContext context) => create(Options(definition, context.Worker), context);
+
+    /// <summary>The options a definition stands for; throws one <see cref="ArgumentException"/> listing every problem.</summary>
+    internal TOptions Options(StageDefinition definition, WorkerOptions worker)
+    {
+        var options = Defaults(worker);
+        // Read first: a value in "with" may stand in for a default the worker section got wrong.
+        var problems = parameters.Read(options, definition.With);
+        parameters.ThrowIfAny([.. problems, .. parameters.Problems(options)], "options");
+        return options;
+    }
+
+    private TOptions Defaults(WorkerOptions worker)
+    {
+        var options = defaults(worker);
+        ConfigureDefaults?.Invoke(options);
+        return options;
+    }
+}
