@@ -246,9 +246,9 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
 
     private void Watch()
     {
-        if (Fault is not null)
+        if (Fault is not null || !ready.Task.IsCompletedSuccessfully)
         {
-            return;
+            return; // until "ready", the load limit applies (a big model may take minutes before its first heartbeat)
         }
 
         var silent = time.GetElapsedTime(Interlocked.Read(ref lastFrame));

@@ -13,7 +13,7 @@ namespace MediaTagger.Tests.Scheduling;
 /// </summary>
 public sealed class ModelHostProtocolTests
 {
-    private static readonly ModelHostLimits Quick = new(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromSeconds(2));
+    private static readonly ModelHostLimits Quick = new(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromSeconds(5));
 
     private static StageInput Input(long id, string path) =>
         new(id, path, MediaKind.Image, "png", new Dictionary<string, JsonObject> { ["probe"] = new() { ["width"] = 7 } });
