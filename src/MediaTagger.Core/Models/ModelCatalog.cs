@@ -12,10 +12,14 @@ public sealed record ModelFile(
     long Size,
     string? MirrorPath);
 
-/// <summary>Inputs to the memory estimate: weights x bytes per parameter, plus overhead.</summary>
-public sealed record ModelFootprint(long Parameters, double BytesPerParameter, int OverheadPercent)
+/// <summary>
+/// Inputs to the memory estimate: weights x bytes per parameter plus overhead, plus the working memory of an
+/// inference at the default batch (activations, runtime arenas, KV cache), which for small CNNs on large inputs
+/// dwarfs the weights. The scheduler replaces the estimate with the measured footprint after the first load.
+/// </summary>
+public sealed record ModelFootprint(long Parameters, double BytesPerParameter, int OverheadPercent, long WorkingBytes = 0)
 {
-    public long EstimatedBytes => (long)(Parameters * BytesPerParameter * (1 + (OverheadPercent / 100.0)));
+    public long EstimatedBytes => (long)(Parameters * BytesPerParameter * (1 + (OverheadPercent / 100.0))) + WorkingBytes;
 }
 
 /// <summary>A catalog entry: what a model is, which tiers it suits, and its files.</summary>

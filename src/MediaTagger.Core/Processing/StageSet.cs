@@ -108,7 +108,7 @@ public sealed class StageSet : IDisposable
 
         if (lazy.IsValueCreated && lazy.Value is IDisposable disposable)
         {
-            var peak = lazy.Value is ModelHosts.HostedStage hosted ? hosted.PeakResidentBytes : (long?)null;
+            var peak = lazy.Value is IResidentModel hosted ? hosted.PeakResidentBytes : (long?)null;
             disposable.Dispose();
             if (lazy.Value.Model is { } model)
             {

@@ -17,7 +17,9 @@ public sealed record StageModel(string ModelId, bool Heavy, long EstimatedBytes)
 /// <param name="Aging">A stage whose oldest task waited this long may force a swap away from a resident model that still has work.</param>
 /// <param name="IdleTtl">A resident model unused this long is unloaded.</param>
 /// <param name="Device">The device models run on, for the measured footprint ("cpu" unless an execution provider is configured).</param>
-public sealed record SchedulerSettings(MemoryBudget Budget, TimeSpan Aging, TimeSpan IdleTtl, string Device = "cpu");
+/// <param name="HostOverheadBytes">Added to a catalog estimate when models run in model hosts: the runtime and native
+/// libraries every host process carries besides the model (about 80 MiB measured on Linux x64).</param>
+public sealed record SchedulerSettings(MemoryBudget Budget, TimeSpan Aging, TimeSpan IdleTtl, string Device = "cpu", long HostOverheadBytes = 0);
 
 /// <summary>A model that cannot fit the budget is refused before loading; the message gives the numbers.</summary>
 public sealed class ModelRefusedException(string message) : Exception(message);
@@ -159,7 +161,7 @@ public sealed partial class StageScheduler : IDisposable
             var stage = stages.Get(stageName);
             var loadMs = clock.ElapsedMilliseconds;
             var footprint = stage is IResidentModel hosted ? hosted.FootprintBytes : need;
-            resident[stageName] = new Resident(stageName, model, stage, footprint, now) { LastUsedAt = now };
+            resident[stageName] = new Resident(stageName, model, stage, need, footprint, now) { LastUsedAt = now };
             loads++;
             totalLoadMs += loadMs;
             var residentMiB = ResidentBytes() / 1048576.0;
@@ -220,8 +222,8 @@ public sealed partial class StageScheduler : IDisposable
         lock (gate)
         {
             var models = resident.Values.OrderBy(r => r.LoadedAt).Select(r => new ResidentSnapshot(
-                r.StageName, r.Model.ModelId, r.Model.Heavy, r.Stage.Device, r.FootprintBytes,
-                r.Stage is IResidentModel h ? h.ResidentBytes : r.FootprintBytes,
+                r.StageName, r.Model.ModelId, r.Model.Heavy, r.Stage.Device, r.CountedBytes,
+                r.Stage is IResidentModel h ? h.ResidentBytes : r.CountedBytes,
                 r.Stage is IResidentModel p ? p.ProcessId : null,
                 r.LoadedAt, r.LastUsedAt, r.Batches, r.Tasks)).ToArray();
             var queue = (backlog ?? []).Select(b => new QueueSnapshot(b.Stage, b.Claimable, b.Waiting, b.OldestClaimableAt)).ToArray();
@@ -273,10 +275,10 @@ public sealed partial class StageScheduler : IDisposable
     private (long Bytes, bool Measured) Footprint(StageModel model)
     {
         var measured = journal.MeasuredFootprintBytes(model.ModelId, settings.Device);
-        return measured is > 0 ? (measured.Value, true) : (model.EstimatedBytes, false);
+        return measured is > 0 ? (measured.Value, true) : (model.EstimatedBytes + settings.HostOverheadBytes, false);
     }
 
-    private long ResidentBytes() => resident.Values.Sum(r => r.FootprintBytes);
+    private long ResidentBytes() => resident.Values.Sum(r => r.CountedBytes);
 
     private void Unload(string stageName, string reason)
     {
@@ -290,7 +292,7 @@ public sealed partial class StageScheduler : IDisposable
         stages.Release(stageName, reason);
     }
 
-    private sealed class Resident(string stageName, StageModel model, IStage stage, long footprintBytes, DateTimeOffset loadedAt)
+    private sealed class Resident(string stageName, StageModel model, IStage stage, long admittedBytes, long footprintBytes, DateTimeOffset loadedAt)
     {
         public string StageName { get; } = stageName;
 
@@ -298,7 +300,10 @@ public sealed partial class StageScheduler : IDisposable
 
         public IStage Stage { get; } = stage;
 
-        public long FootprintBytes { get; } = footprintBytes;
+        /// <summary>What the budget counts: the most of what it was admitted at (the last measured peak, or the
+        /// estimate), its footprint when loaded, and its peak so far, so a model that grows while working is not
+        /// under-counted when the next one asks for room.</summary>
+        public long CountedBytes => Math.Max(admittedBytes, Math.Max(footprintBytes, Stage is IResidentModel h ? h.PeakResidentBytes : 0));
 
         public DateTimeOffset LoadedAt { get; } = loadedAt;
 

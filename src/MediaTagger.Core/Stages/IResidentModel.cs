@@ -18,6 +18,9 @@ public interface IResidentModel
     /// <summary>The host's resident memory at its last heartbeat.</summary>
     long ResidentBytes { get; }
 
+    /// <summary>The host's peak resident memory so far (VmHWM at its last heartbeat).</summary>
+    long PeakResidentBytes { get; }
+
     /// <summary>Set once the host died or was killed; the reason says why.</summary>
     string? Fault { get; }
 }

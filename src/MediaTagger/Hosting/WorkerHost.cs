@@ -81,7 +81,8 @@ internal static class WorkerHost
             var stages = sp.GetRequiredService<StageSet>();
             var catalog = sp.GetRequiredService<StageCatalog>();
             var journalPath = Path.GetFullPath(w.JournalPath, baseDirectory);
-            var settings = new SchedulerSettings(MemoryBudget.Parse(w.Profile), TimeSpan.FromSeconds(w.AgingSeconds), TimeSpan.FromSeconds(w.ModelIdleSeconds));
+            var settings = new SchedulerSettings(MemoryBudget.Parse(w.Profile), TimeSpan.FromSeconds(w.AgingSeconds), TimeSpan.FromSeconds(w.ModelIdleSeconds),
+                HostOverheadBytes: w.Isolation == "process" ? 80L << 20 : 0);
             return new StageScheduler(sp.GetRequiredService<IJournal>(), stages, settings, name => ModelOf(catalog, stages.Definition(name)),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MediaTagger.Scheduler"),
                 SnapshotPath(journalPath), name => stages.Definition(name).Priority);

@@ -16,6 +16,7 @@ public sealed class StageSchedulerTests : JournalTestBase
 
     private readonly List<string> loaded = [];
     private readonly List<string> released = [];
+    private readonly Dictionary<string, TrackedStage> hosts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StageModel> models = new(StringComparer.Ordinal)
     {
         ["tags"] = new("wd14", Heavy: true, EstimatedBytes: 400 * MiB),
@@ -39,7 +40,9 @@ public sealed class StageSchedulerTests : JournalTestBase
         var stages = new StageSet(options, d =>
         {
             loaded.Add(d.Stage);
-            return new TrackedStage(d.Stage, models.TryGetValue(d.Stage, out var m) ? m.ModelId : null, released);
+            var stage = new TrackedStage(d.Stage, models.TryGetValue(d.Stage, out var m) ? m.ModelId : null, released);
+            hosts[d.Stage] = stage;
+            return stage;
         }, Journal.RecordModelEvent, Time);
         var settings = new SchedulerSettings(new MemoryBudget($"{budgetMiB}MB", budgetMiB * MiB), TimeSpan.FromSeconds(agingSeconds), TimeSpan.FromSeconds(idleSeconds));
         return new StageScheduler(Journal, stages, settings, s => models.GetValueOrDefault(s), Time, NullLogger.Instance, priorityOf: priority);
@@ -174,6 +177,30 @@ public sealed class StageSchedulerTests : JournalTestBase
         scheduler.Snapshot(null).Resident.Single().Tasks.Should().Be(32);
     }
 
+    [Fact]
+    public void A_model_that_grew_while_working_is_counted_at_its_peak_when_the_next_one_asks_for_room()
+    {
+        using var scheduler = Scheduler(budgetMiB: 300);
+        scheduler.Acquire("faces"); // admitted at its 50 MiB estimate
+        hosts["faces"].PeakResidentBytes = 250 * MiB; // its host's peak after a batch of large images
+
+        scheduler.Acquire("ocr"); // 80 MiB more would be 330 of 300
+
+        released.Should().Equal("faces");
+        scheduler.Snapshot(null).Resident.Single().Stage.Should().Be("ocr");
+    }
+
+    [Fact]
+    public void The_peak_a_host_reached_is_journaled_at_unload_and_becomes_the_model_s_footprint()
+    {
+        using var scheduler = Scheduler(budgetMiB: 1000);
+        scheduler.Acquire("faces");
+        hosts["faces"].PeakResidentBytes = 420 * MiB;
+        scheduler.ReleaseAll("test");
+
+        Journal.MeasuredFootprintBytes("ultraface", "cpu").Should().Be(420 * MiB);
+    }
+
     [Theory]
     [InlineData("4gb", 3584)]
     [InlineData("8GB", 7680)]
@@ -190,9 +217,22 @@ public sealed class StageSchedulerTests : JournalTestBase
         bad.Should().Throw<ArgumentException>().WithMessage("*'lots'*cpu, 4gb, 8gb*");
     }
 
-    private sealed class TrackedStage(string name, string? modelId, List<string> released) : IStage, IDisposable
+    /// <summary>Stands in for a hosted stage: a footprint, a peak that tests can raise, a record of its release.</summary>
+    private sealed class TrackedStage(string name, string? modelId, List<string> released) : IStage, IResidentModel, IDisposable
     {
         public string Name => name;
+
+        public int ProcessId => 4242;
+
+        public long LoadMs => 10;
+
+        public long FootprintBytes => 0;
+
+        public long ResidentBytes => PeakResidentBytes;
+
+        public long PeakResidentBytes { get; set; }
+
+        public string? Fault => null;
 
         public IReadOnlySet<MediaKind> Kinds { get; } = new HashSet<MediaKind> { MediaKind.Image };
 
