@@ -30,6 +30,18 @@ public sealed class ModelHostException : Exception
         : base(message, inner)
     {
     }
+
+    public ModelHostException(string message, bool transient)
+        : base(message)
+    {
+        Transient = transient;
+    }
+
+    /// <summary>
+    /// True when the host died or hung (a crash, the OOM killer, kill -9, a load timeout): another try may succeed.
+    /// False when the host itself reported that it cannot load its model (not installed, engine missing).
+    /// </summary>
+    public bool Transient { get; } = true;
 }
 
 /// <summary>
@@ -171,7 +183,18 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
 
     private void WaitForReady()
     {
-        if (!ready.Task.Wait(limits.Load))
+        bool answered;
+        try
+        {
+            answered = ready.Task.Wait(limits.Load);
+        }
+        catch (AggregateException ex) when (ex.InnerException is ModelHostException inner)
+        {
+            // The host's own reason, not "One or more errors occurred. (...)".
+            throw inner;
+        }
+
+        if (!answered)
         {
             Kill($"model host for stage {Name} did not load within {limits.Load.TotalSeconds:0} s");
             throw new ModelHostException(Fault!);
@@ -207,7 +230,7 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
                         break;
                     case "fatal":
                         SetFault(message["message"]?.GetValue<string>() ?? "the model host could not load its model");
-                        ready.TrySetException(new ModelHostException(Fault!));
+                        ready.TrySetException(new ModelHostException(Fault!, transient: false));
                         break;
                     case "heartbeat":
                         ResidentBytes = message["rssBytes"]?.GetValue<long?>() ?? ResidentBytes;
@@ -246,9 +269,11 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
 
     private void Watch()
     {
-        if (Fault is not null || !ready.Task.IsCompletedSuccessfully)
+        // Heartbeats start once the model is loaded; until "ready" the load limit (WaitForReady) is the only limit,
+        // or any model that loads for longer than the heartbeat limit would be killed as hung.
+        if (Fault is not null || !ready.Task.IsCompleted)
         {
-            return; // until "ready", the load limit applies (a big model may take minutes before its first heartbeat)
+            return;
         }
 
         var silent = time.GetElapsedTime(Interlocked.Read(ref lastFrame));

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using MediaTagger.Core.Configuration;
 using MediaTagger.Core.Journal;
 using MediaTagger.Core.MediaFiles;
+using MediaTagger.Core.ModelHosts;
 using MediaTagger.Core.Scheduling;
 using MediaTagger.Core.Sidecars;
 using MediaTagger.Core.Stages;
@@ -251,11 +252,25 @@ public sealed partial class MediaProcessor
         catch (Exception ex)
         {
             // The stage cannot run here (model missing or over budget, engine missing, host failed to load): every task
-            // says why, nothing is skipped silently.
+            // says why, nothing is skipped silently. A host that died or hung while loading is a host death like one
+            // in a batch: the tasks retry with backoff (and are quarantined if it keeps happening).
             var reason = ex is ModelRefusedException ? ex.Message : $"stage '{next}' is unavailable: {ex.Message}";
+            var hostDied = ex is ModelHostException { Transient: true };
+            if (hostDied)
+            {
+                LogBatchFailed(logger, next, claimed.Count, reason);
+            }
+
             foreach (var task in claimed)
             {
-                journal.FailTask(task.TaskId, reason, TaskFailure.Permanent, time.GetUtcNow());
+                if (hostDied)
+                {
+                    FailTransient(task, reason, time.GetUtcNow());
+                }
+                else
+                {
+                    journal.FailTask(task.TaskId, reason, TaskFailure.Permanent, time.GetUtcNow());
+                }
             }
 
             PublishSidecars();
@@ -329,18 +344,27 @@ public sealed partial class MediaProcessor
 
                 journal.CompleteTask(task.TaskId, result.ToJsonString(), now);
             }
-            else if (outcome.Transient && task.Attempt < options.Worker.MaxAttempts)
-            {
-                journal.FailTask(task.TaskId, outcome.Error!, TaskFailure.Retry(now + RetryDelay(task.Attempt)), now);
-            }
             else if (outcome.Transient)
             {
-                journal.FailTask(task.TaskId, $"{outcome.Error} (quarantined after {task.Attempt} attempts)", TaskFailure.Quarantine, now);
+                FailTransient(task, outcome.Error!, now);
             }
             else
             {
                 journal.FailTask(task.TaskId, outcome.Error!, TaskFailure.Permanent, now);
             }
+        }
+    }
+
+    /// <summary>A failure the next attempt may not meet: retried with backoff, quarantined after worker:maxAttempts attempts.</summary>
+    private void FailTransient(ClaimedTask task, string error, DateTimeOffset now)
+    {
+        if (task.Attempt < options.Worker.MaxAttempts)
+        {
+            journal.FailTask(task.TaskId, error, TaskFailure.Retry(now + RetryDelay(task.Attempt)), now);
+        }
+        else
+        {
+            journal.FailTask(task.TaskId, $"{error} (quarantined after {task.Attempt} attempts)", TaskFailure.Quarantine, now);
         }
     }
 

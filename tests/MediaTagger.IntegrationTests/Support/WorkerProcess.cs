@@ -64,7 +64,17 @@ public sealed class WorkerProcess : IDisposable
         return process.WaitForExit(timeout);
     }
 
-    public bool WaitForExit(TimeSpan timeout) => process.WaitForExit(timeout);
+    /// <summary>Waits for the exit and, once exited, for the last redirected output line (the timed wait alone does not).</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        process.WaitForExit();
+        return true;
+    }
 
     public void Dispose()
     {
@@ -115,7 +125,11 @@ public sealed class WorkerSandbox : IDisposable
 
     public string JournalPath => Path.Combine(Root, "journal.db");
 
-    public WorkerProcess StartRun() => WorkerProcess.Start("run", "--config", ConfigPath);
+    /// <summary>`run` on this configuration; <paramref name="arguments"/> adds options such as --set key=value.</summary>
+    public WorkerProcess StartRun(params string[] arguments) => WorkerProcess.Start(["run", "--config", ConfigPath, .. arguments]);
+
+    /// <summary>`tag` as a process the test can watch and signal while it runs: options, then the paths.</summary>
+    public WorkerProcess StartTag(params string[] arguments) => WorkerProcess.Start(["tag", "--config", ConfigPath, .. arguments]);
 
     public CliRunner.Result Tag(params string[] paths) => CliRunner.Run(null, ["tag", "--config", ConfigPath, .. paths]);
 
