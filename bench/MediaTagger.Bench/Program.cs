@@ -12,6 +12,10 @@ using MediaTagger.Native.Vips;
 //   vips IMAGE ITERS OUT.json                  thumbnail of a 4000x3000 JPEG made from IMAGE to 224x224
 //   ffmpeg AUDIO ITERS OUT.json                decode to 16 kHz mono float32
 //   ingest IMAGE COUNT OUT.json                the worker over COUNT small files dropped at once
+//   scheduler IMAGES_DIR COUNT OUT.json BUDGET `tag` through three model stages vs naive and standalone runs, and its
+//                                              process tree's peak RSS (BUDGET: auto, or MiB for the budgeted run)
+//   scheduler-naive MEDIA_DIR OUT.json         per file and stage: create, run one file, dispose (in process)
+//   scheduler-standalone MEDIA_DIR OUT.json    each stage created once and run over every file in worker-sized batches
 var inv = CultureInfo.InvariantCulture;
 switch (args.FirstOrDefault())
 {
@@ -70,8 +74,17 @@ switch (args.FirstOrDefault())
     case "ingest":
         return IngestBench.Run(args[1], int.Parse(args[2], inv), args[3]);
 
+    case "scheduler":
+        return await SchedulerBench.RunAsync(args[1], int.Parse(args[2], inv), args[3], args.Length > 4 ? args[4] : "auto");
+
+    case "scheduler-naive":
+        return await InProcessStages.NaiveAsync(args[1], args[2]);
+
+    case "scheduler-standalone":
+        return await InProcessStages.StandaloneAsync(args[1], args[2]);
+
     default:
-        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg|ingest ... (see bench/run.sh)");
+        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg|ingest|scheduler|scheduler-naive|scheduler-standalone ... (see bench/run.sh)");
         return 2;
 }
 
