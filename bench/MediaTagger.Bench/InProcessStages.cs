@@ -8,7 +8,9 @@ using MediaTagger.Core.MediaFiles;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
 using MediaTagger.Stages;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 /// <summary>
 /// The same three stages as the scheduler bench's `tag` runs, created in this process with the product's
@@ -127,8 +129,16 @@ internal static class InProcessStages
         }, failures.Values.Sum());
     }
 
-    private static StageCatalog Catalog() => new(ModelCatalog.Load(ProductPaths.CatalogPath), new ModelStore(ProductPaths.ModelDirectory, ProductPaths.ModelMirror),
-        new WorkerOptions(), NullLoggerFactory.Instance);
+    /// <summary>The product's stage families, registered as the worker registers them.</summary>
+    private static StageCatalog Catalog()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(ModelCatalog.Load(ProductPaths.CatalogPath));
+        services.AddSingleton(new ModelStore(ProductPaths.ModelDirectory, ProductPaths.ModelMirror));
+        services.AddSingleton(Options.Create(new MediaTaggerOptions()));
+        services.AddMediaTaggerStages();
+        return services.BuildServiceProvider().GetRequiredService<StageCatalog>();
+    }
 
     private static string[] MediaFiles(string dir) =>
         Directory.GetFiles(dir, "*.png").Order(StringComparer.Ordinal).ToArray();
