@@ -196,7 +196,7 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
 
         if (!answered)
         {
-            Kill($"model host for stage {Name} did not load within {limits.Load.TotalSeconds:0} s");
+            Kill($"model host for stage {Name} did not load within {limits.Load.TotalSeconds:0.#} s");
             throw new ModelHostException(Fault!);
         }
 
@@ -279,7 +279,7 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
         var silent = time.GetElapsedTime(Interlocked.Read(ref lastFrame));
         if (silent > limits.Heartbeat)
         {
-            Kill($"model host for stage {Name} (pid {host.Id}) sent nothing for {silent.TotalSeconds:0} s (heartbeat limit {limits.Heartbeat.TotalSeconds:0} s): it hung and was killed");
+            Kill($"model host for stage {Name} (pid {host.Id}) sent nothing for {silent.TotalSeconds:0.#} s (heartbeat limit {limits.Heartbeat.TotalSeconds:0.#} s): it hung and was killed");
             return;
         }
 
@@ -288,7 +288,7 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
         {
             if (now > entry.Deadline)
             {
-                Kill($"model host for stage {Name} (pid {host.Id}) did not finish a batch of {entry.Count} within {limits.BatchDeadline(entry.Count).TotalSeconds:0} s: it hung and was killed");
+                Kill($"model host for stage {Name} (pid {host.Id}) did not finish a batch of {entry.Count} within {limits.BatchDeadline(entry.Count).TotalSeconds:0.#} s: it hung and was killed");
                 return;
             }
         }
@@ -320,7 +320,7 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
             var answered = pending.TryGetValue(id, out var entry) ? entry.Result.Task : Task.CompletedTask;
             if (await Task.WhenAny(answered, Task.Delay(limits.Shutdown, time)).ConfigureAwait(false) != answered)
             {
-                Kill($"model host for stage {Name} (pid {host.Id}) did not stop a cancelled batch within {limits.Shutdown.TotalSeconds:0} s");
+                Kill($"model host for stage {Name} (pid {host.Id}) did not stop a cancelled batch within {limits.Shutdown.TotalSeconds:0.#} s");
             }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)

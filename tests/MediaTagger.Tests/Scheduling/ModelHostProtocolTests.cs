@@ -87,7 +87,7 @@ public sealed class ModelHostProtocolTests
 
         var run = () => stage.RunAsync([Input(1, "/hang.png")], CancellationToken.None);
 
-        (await run.Should().ThrowAsync<ModelHostException>()).WithMessage("*did not finish a batch of 1 within 0 s: it hung and was killed*");
+        (await run.Should().ThrowAsync<ModelHostException>()).WithMessage("*did not finish a batch of 1 within 0.3 s: it hung and was killed*");
         host.Killed.Should().BeTrue();
     }
 
