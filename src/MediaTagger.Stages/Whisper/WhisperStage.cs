@@ -105,20 +105,17 @@ internal sealed class WhisperStage : IStage, IDisposable
 
     private static string? ForcedLanguage(string language, WhisperModel model)
     {
-        if (!model.IsMultilingual)
+        string? code = null;
+        if (!language.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
-            return "en"; // an English-only model transcribes English whatever is asked (the binding logs a mismatch)
+            var id = WhisperModel.LanguageId(language);
+            code = id >= 0
+                ? WhisperModel.LanguageCode(id)
+                : throw new ArgumentException($"Invalid whisper stage options: language: whisper does not know the language '{language}' (use \"auto\" or a code such as \"en\", \"de\").");
         }
 
-        if (language.Equals("auto", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var id = WhisperModel.LanguageId(language);
-        return id >= 0
-            ? WhisperModel.LanguageCode(id)
-            : throw new ArgumentException($"Invalid whisper stage options: language: whisper does not know the language '{language}' (use \"auto\" or a code such as \"en\", \"de\").");
+        // An English-only model transcribes English whatever is asked (the binding logs the mismatch).
+        return model.IsMultilingual ? code : "en";
     }
 
     private async Task<StageOutcome> RunOneAsync(StageInput input, CancellationToken ct)
