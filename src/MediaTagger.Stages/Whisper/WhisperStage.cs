@@ -33,6 +33,7 @@ internal sealed class WhisperStage : IStage, IDisposable
     private readonly WhisperModel whisper;
     private readonly WhisperStageOptions options;
     private readonly string? forcedLanguage;
+    private readonly string? requestedLanguage;
     private readonly FfmpegAudioDecoder decoder;
     private readonly ILogger logger;
     private readonly TimeProvider time;
@@ -55,7 +56,9 @@ internal sealed class WhisperStage : IStage, IDisposable
         whisper = WhisperModel.Load(modelPath, new WhisperModelOptions(), loggers.CreateLogger<WhisperModel>());
         try
         {
-            forcedLanguage = ForcedLanguage(this.options.Language, whisper);
+            requestedLanguage = RequestedLanguage(this.options.Language);
+            // An English-only model transcribes English whatever is asked.
+            forcedLanguage = whisper.IsMultilingual ? requestedLanguage : "en";
             // The sidecar's provenance is a sha256 even for models the catalog verifies by sha1 (cached beside the file).
             Model = new StageModelInfo(modelId, ModelStore.Sha256Of(modelPath));
         }
@@ -74,6 +77,11 @@ internal sealed class WhisperStage : IStage, IDisposable
             ["noSpeechThreshold"] = this.options.NoSpeechThreshold.ToString(CultureInfo.InvariantCulture),
             ["maxChunkSeconds"] = this.options.MaxChunkSeconds.ToString(CultureInfo.InvariantCulture),
         };
+        if (!whisper.IsMultilingual && (this.options.Translate || (requestedLanguage is not null && requestedLanguage != forcedLanguage)))
+        {
+            WhisperStageLog.EnglishOnly(logger, modelId, this.options.Language, this.options.Translate);
+        }
+
         WhisperStageLog.Ready(logger, modelId, whisper.Device, forcedLanguage ?? "auto", this.options.Translate, this.options.BeamSize);
     }
 
@@ -103,19 +111,18 @@ internal sealed class WhisperStage : IStage, IDisposable
 
     public void Dispose() => whisper.Dispose();
 
-    private static string? ForcedLanguage(string language, WhisperModel model)
+    /// <summary>null for "auto", else whisper's code for the language ("german" and "de" both give "de").</summary>
+    private static string? RequestedLanguage(string language)
     {
-        string? code = null;
-        if (!language.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        if (language.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
-            var id = WhisperModel.LanguageId(language);
-            code = id >= 0
-                ? WhisperModel.LanguageCode(id)
-                : throw new ArgumentException($"Invalid whisper stage options: language: whisper does not know the language '{language}' (use \"auto\" or a code such as \"en\", \"de\").");
+            return null;
         }
 
-        // An English-only model transcribes English whatever is asked (the binding logs the mismatch).
-        return model.IsMultilingual ? code : "en";
+        var id = WhisperModel.LanguageId(language);
+        return id >= 0
+            ? WhisperModel.LanguageCode(id)
+            : throw new ArgumentException($"Invalid whisper stage options: language: whisper does not know the language '{language}' (use \"auto\" or a code such as \"en\", \"de\").");
     }
 
     private async Task<StageOutcome> RunOneAsync(StageInput input, CancellationToken ct)
@@ -141,6 +148,12 @@ internal sealed class WhisperStage : IStage, IDisposable
             };
             WhisperStageLog.InputFailed(logger, input.Path, reason);
             return StageOutcome.Fail(reason);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A stage never throws for one input: the file fails with the reason, the batch goes on.
+            WhisperStageLog.Unexpected(logger, input.Path, ex);
+            return StageOutcome.Fail("transcription failed unexpectedly: " + ex.Message);
         }
     }
 

@@ -29,6 +29,12 @@ internal static partial class WhisperStageLog
     [LoggerMessage(EventId = 3707, Level = LogLevel.Information, Message = "Transcription of {Path} was cancelled after {Chunks} chunk(s)")]
     public static partial void Cancelled(ILogger logger, string path, int chunks);
 
+    [LoggerMessage(EventId = 3709, Level = LogLevel.Warning, Message = "Model {ModelId} is English-only: language {Language} and translate {Translate} are ignored; it transcribes English")]
+    public static partial void EnglishOnly(ILogger logger, string modelId, string language, bool translate);
+
+    [LoggerMessage(EventId = 3710, Level = LogLevel.Error, Message = "Transcribing {Path} failed unexpectedly")]
+    public static partial void Unexpected(ILogger logger, string path, Exception exception);
+
     [LoggerMessage(EventId = 3708, Level = LogLevel.Debug, Message = "{Path}: {Percent}% ({DoneSeconds:0.0} of {TotalSeconds:0.0} s)")]
     public static partial void Progress(ILogger logger, string path, int percent, double doneSeconds, double totalSeconds);
 }

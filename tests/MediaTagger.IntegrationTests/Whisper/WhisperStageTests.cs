@@ -89,6 +89,10 @@ public sealed class WhisperStageTests : IDisposable
         outcome.Result!["language"]!.GetValue<string>().Should().Be("en");
         outcome.Result!["languageDetected"]!.GetValue<bool>().Should().BeFalse();
         stage.Parameters["language"].Should().Be("en");
+        var loggers = new RecordingLoggerFactory();
+        using var german = CreateStage(loggers, ("language", "german"));
+        (await RunAsync(german, Jfk())).Result!["language"]!.GetValue<string>().Should().Be("en", "an English-only model transcribes English");
+        loggers.Ids.Should().Contain(3709, "the ignored language is reported");
         var unknown = () => CreateStage(("language", "klingon"));
         unknown.Should().Throw<ArgumentException>().WithMessage("*klingon*");
     }
