@@ -15,7 +15,7 @@ internal abstract class ImageModelStage : IStage, IDisposable
     protected ImageModelStage(string name, ModelEntry model, string provenanceRole, IReadOnlyDictionary<string, string> parameters)
     {
         Name = name;
-        Model = new StageModelInfo(model.Id, model.File(provenanceRole).Sha256);
+        Model = new StageModelInfo(model.Id, model.File(provenanceRole).Checksum);
         Parameters = parameters;
     }
 

@@ -40,6 +40,20 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     {
     }
 
+    /// <summary>
+    /// A family whose stages run a catalog model and also need the context's logging or clock: as above, and
+    /// <paramref name="create"/> receives the <see cref="StageContext"/> too.
+    /// </summary>
+    public StageFamily(string name, StageParameters<TOptions> parameters, Action<TOptions>? configureDefaults,
+        Func<TOptions, string> modelId, string provenanceRole, Func<TOptions, ModelEntry, IReadOnlyDictionary<string, string>, StageContext, IStage> create)
+        : this(name, parameters, _ => new TOptions(), configureDefaults, (options, context) =>
+        {
+            var model = context.Models[modelId(options)];
+            return create(options, model, context.Store.Require(model), context);
+        }, modelId, provenanceRole)
+    {
+    }
+
     private StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults, Action<TOptions>? configureDefaults,
         Func<TOptions, StageContext, IStage> create, Func<TOptions, string>? modelId, string? provenanceRole)
     {
@@ -70,7 +84,7 @@ internal sealed class StageFamily<TOptions> : IStageFamily
         modelId is null ? null : context.Models[modelId(Options(definition, context.Worker))];
 
     public string? ModelSha(StageDefinition definition, StageContext context) =>
-        ModelOf(definition, context)?.File(provenanceRole!).Sha256;
+        ModelOf(definition, context)?.File(provenanceRole!).Checksum;
 
     public IStage Create(StageDefinition definition, StageContext context) => create(Options(definition, context.Worker), context);
 

@@ -35,6 +35,26 @@ internal sealed class StageParameters<TOptions>
         },
         options => string.IsNullOrWhiteSpace(get(options)) ? "is empty" : null);
 
+    /// <summary>A non-empty string that <paramref name="problem"/> accepts (returns null for); its message otherwise.</summary>
+    public StageParameters<TOptions> Text(string key, Func<TOptions, string> get, Action<TOptions, string> set, Func<string, string?> problem) => Add(
+        key,
+        (options, text) =>
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return "is empty";
+            }
+
+            if (problem(text.Trim()) is { } message)
+            {
+                return message;
+            }
+
+            set(options, text.Trim());
+            return null;
+        },
+        options => string.IsNullOrWhiteSpace(get(options)) ? "is empty" : problem(get(options).Trim()));
+
     /// <summary>A whole number between <paramref name="min"/> and <paramref name="max"/> (no upper bound when null).</summary>
     public StageParameters<TOptions> Integer<T>(string key, Func<TOptions, T> get, Action<TOptions, T> set, T min, T? max = null)
         where T : struct, IBinaryInteger<T> => Add(

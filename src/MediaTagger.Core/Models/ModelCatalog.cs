@@ -3,14 +3,25 @@ using System.Text.Json.Serialization;
 
 namespace MediaTagger.Core.Models;
 
-/// <summary>One downloadable file of a model, with where it comes from and its checksum.</summary>
+/// <summary>
+/// One downloadable file of a model, with where it comes from and its checksum: sha256, or sha1 where the publisher
+/// gives only that (whisper.cpp's ggml models). A file is verified by its sha256 when it has one.
+/// </summary>
 public sealed record ModelFile(
     string Role,
     string Name,
     string Url,
-    string Sha256,
+    string? Sha256,
     long Size,
-    string? MirrorPath);
+    string? MirrorPath,
+    string? Sha1 = null)
+{
+    /// <summary>The algorithm the file is verified with: sha256 when the catalog gives one, else sha1.</summary>
+    public ModelChecksumKind ChecksumKind => Sha256 is not null ? ModelChecksumKind.Sha256 : ModelChecksumKind.Sha1;
+
+    /// <summary>The published checksum the file is verified against (lower-case hex).</summary>
+    public string Checksum => (Sha256 ?? Sha1 ?? throw new InvalidDataException($"{Name} has neither sha256 nor sha1")).ToLowerInvariant();
+}
 
 /// <summary>
 /// Inputs to the memory estimate: weights x bytes per parameter plus overhead, plus the working memory of an
@@ -79,9 +90,19 @@ public sealed class ModelCatalog
             for (var j = 0; j < m.Files.Count; j++)
             {
                 var f = m.Files[j];
-                if (f.Sha256 is not { Length: 64 } || !f.Sha256.All(Uri.IsHexDigit))
+                if (f.Sha256 is null && f.Sha1 is null)
+                {
+                    problems.Add($"$.models[{i}].files[{j}] needs a sha256 (64 hex digits) or, where none is published, a sha1 (40 hex digits)");
+                }
+
+                if (f.Sha256 is not null && !ModelChecksum.IsWellFormed(f.Sha256, ModelChecksumKind.Sha256))
                 {
                     problems.Add($"$.models[{i}].files[{j}].sha256 must be 64 hex digits");
+                }
+
+                if (f.Sha1 is not null && !ModelChecksum.IsWellFormed(f.Sha1, ModelChecksumKind.Sha1))
+                {
+                    problems.Add($"$.models[{i}].files[{j}].sha1 must be 40 hex digits");
                 }
 
                 if (!Uri.TryCreate(f.Url, UriKind.Absolute, out _))

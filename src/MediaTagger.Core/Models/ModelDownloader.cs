@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 
 namespace MediaTagger.Core.Models;
 
@@ -9,7 +8,7 @@ public readonly record struct DownloadProgress(string File, long Received, long 
 
 /// <summary>
 /// Downloads catalog files from their public sources: resumable (a ".part" file continues with an HTTP range
-/// request), sha256-verified before the file takes its final name, so a partial or wrong file is never used.
+/// request), verified by its catalog checksum (sha256, or sha1 where only that is published) before the file takes its final name, so a partial or wrong file is never used.
 /// </summary>
 public sealed class ModelDownloader
 {
@@ -50,13 +49,13 @@ public sealed class ModelDownloader
             string sha;
             await using (var stream = File.OpenRead(target + ".part"))
             {
-                sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+                sha = await ModelChecksum.ComputeAsync(stream, file.ChecksumKind, cancellationToken).ConfigureAwait(false);
             }
 
-            if (!string.Equals(sha, file.Sha256, StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(sha, file.Checksum, StringComparison.OrdinalIgnoreCase))
             {
                 File.Delete(target + ".part");
-                throw new InvalidDataException($"{file.Name} from {file.Url} has sha256 {sha}, expected {file.Sha256}; the download was discarded");
+                throw new InvalidDataException($"{file.Name} from {file.Url} has {ModelChecksum.Name(file.ChecksumKind)} {sha}, expected {file.Checksum}; the download was discarded");
             }
 
             File.Move(target + ".part", target, overwrite: true);

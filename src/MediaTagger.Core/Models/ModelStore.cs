@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 
 namespace MediaTagger.Core.Models;
 
@@ -11,7 +10,8 @@ public sealed record ResolvedFile(ModelFile File, string? Path, string Source, s
 
 /// <summary>
 /// Finds model files: the model folder first, then the offline mirror (MEDIATAGGER_MODEL_MIRROR), each verified
-/// by sha256 before use. A verified file's checksum is remembered beside it (keyed by size and mtime) so
+/// by its catalog checksum (sha256, or sha1 where only that is published) before use. A verified file's checksum is
+/// remembered beside it (keyed by size and mtime) so
 /// multi-GB weights are hashed once, not on every load.
 /// </summary>
 public sealed class ModelStore
@@ -39,13 +39,13 @@ public sealed class ModelStore
                 continue;
             }
 
-            var sha = Sha256Of(candidate);
-            if (string.Equals(sha, file.Sha256, StringComparison.OrdinalIgnoreCase))
+            var actual = ChecksumOf(candidate, file.ChecksumKind);
+            if (string.Equals(actual, file.Checksum, StringComparison.OrdinalIgnoreCase))
             {
                 return new ResolvedFile(file, candidate, source, null);
             }
 
-            problems.Add($"{candidate} has sha256 {sha}, expected {file.Sha256}");
+            problems.Add($"{candidate} has {ModelChecksum.Name(file.ChecksumKind)} {actual}, expected {file.Checksum}");
         }
 
         var problem = problems.Count > 0
@@ -78,11 +78,14 @@ public sealed class ModelStore
     }
 
     /// <summary>sha256 of a file, cached in "&lt;file&gt;.sha256" when the folder is writable.</summary>
-    public static string Sha256Of(string path)
+    public static string Sha256Of(string path) => ChecksumOf(path, ModelChecksumKind.Sha256);
+
+    /// <summary>The checksum of a file, cached in "&lt;file&gt;.sha256" or "&lt;file&gt;.sha1" when the folder is writable.</summary>
+    public static string ChecksumOf(string path, ModelChecksumKind kind)
     {
         var info = new FileInfo(path);
         var key = string.Create(CultureInfo.InvariantCulture, $"{info.Length} {info.LastWriteTimeUtc.Ticks}");
-        var cache = path + ".sha256";
+        var cache = path + "." + ModelChecksum.Name(kind);
         if (File.Exists(cache))
         {
             var parts = File.ReadAllText(cache).Split(' ', 3);
@@ -95,7 +98,7 @@ public sealed class ModelStore
         string sha;
         using (var stream = File.OpenRead(path))
         {
-            sha = Convert.ToHexStringLower(SHA256.HashData(stream));
+            sha = ModelChecksum.Compute(stream, kind);
         }
 
         try

@@ -63,7 +63,7 @@ internal static class ModelsCommand
             var paths = await new ModelDownloader(http, store).PullAsync(model, progress, ct).ConfigureAwait(false);
             foreach (var (role, path) in paths)
             {
-                Console.WriteLine($"{model.Id} {role}: {path} (sha256 verified)");
+                Console.WriteLine($"{model.Id} {role}: {path} ({ModelChecksum.Name(model.File(role).ChecksumKind)} verified)");
             }
 
             return 0;

@@ -4,7 +4,7 @@ namespace MediaTagger.Tests.Models;
 
 public sealed class ModelCatalogTests
 {
-    private static string RepoFile(params string[] parts)
+    internal static string RepoFile(params string[] parts)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -45,6 +45,57 @@ public sealed class ModelCatalogTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void The_shipped_whisper_models_are_verified_by_their_published_sha1_and_sized_by_tier()
+    {
+        var catalog = ModelCatalog.Load(RepoFile("models", "catalog.json"));
+        var whisper = catalog.Models.Where(m => m.Family == "whisper" && !m.TestOnly).ToList();
+
+        whisper.Select(m => m.Id).Should().Contain(
+            ["whisper-tiny", "whisper-tiny.en", "whisper-base", "whisper-base.en", "whisper-small", "whisper-small.en", "whisper-medium",
+             "whisper-medium.en", "whisper-large-v3", "whisper-large-v3-turbo", "whisper-base.en-q5_1", "whisper-small-q8_0", "whisper-large-v3-q5_0"]);
+        whisper.SelectMany(m => m.Files).Should().OnlyContain(f => f.ChecksumKind == ModelChecksumKind.Sha1 && f.Size > 0);
+        catalog["whisper-base.en"].File("model").Checksum.Should().Be("137c40403d78fd54d454da0f9bd998f78703390c");
+        catalog["whisper-tiny"].Tiers.Should().Contain("cpu");
+        catalog["whisper-medium-q5_0"].Tiers.Should().Contain("4gb").And.NotContain("cpu");
+        catalog["whisper-large-v3-q5_0"].Tiers.Should().Equal("8gb");
+        catalog["whisper-large-v3"].Heavy.Should().BeTrue();
+        catalog["whisper-base"].Heavy.Should().BeFalse();
+        catalog["whisper-small-q5_1"].Footprint.EstimatedBytes.Should().BeLessThan(catalog["whisper-small"].Footprint.EstimatedBytes);
+        catalog.Models.Where(m => m.TestOnly).Select(m => m.Id).Should().NotContain(id => id.StartsWith("whisper-", StringComparison.Ordinal) && id != "whisper-tiny.en-empty");
+    }
+
+    [Theory]
+    [InlineData("\"sha1\": \"abc\"", "$.models[0].files[0].sha1 must be 40 hex digits")]
+    [InlineData("\"sha256\": \"137c40403d78fd54d454da0f9bd998f78703390c\"", "$.models[0].files[0].sha256 must be 64 hex digits")]
+    [InlineData("\"size\": 1", "$.models[0].files[0] needs a sha256 (64 hex digits) or, where none is published, a sha1 (40 hex digits)")]
+    public void A_file_needs_a_well_formed_sha256_or_sha1(string checksum, string problem)
+    {
+        var path = Path.GetTempFileName();
+        File.WriteAllText(path, $$"""
+            { "models": [ { "id": "a", "family": "x", "description": "", "license": "", "tiers": [], "footprint": { "parameters": 0, "bytesPerParameter": 0, "overheadPercent": 0 },
+              "files": [ { "role": "model", "name": "m", "url": "https://example.invalid/m", {{checksum}} } ] } ] }
+            """);
+        try
+        {
+            var act = () => ModelCatalog.Load(path);
+            act.Should().Throw<InvalidDataException>().Which.Message.Should().Contain(problem);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_file_with_both_checksums_is_verified_by_sha256()
+    {
+        var file = new ModelFile("model", "m", "https://example.invalid/m", new string('a', 64), 1, null, new string('b', 40));
+
+        file.ChecksumKind.Should().Be(ModelChecksumKind.Sha256);
+        file.Checksum.Should().Be(new string('a', 64));
     }
 
     [Fact]

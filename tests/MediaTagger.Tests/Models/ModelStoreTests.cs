@@ -39,7 +39,7 @@ public sealed class ModelStoreTests : IDisposable
         var resolved = store.Resolve(entry, entry.Files[0]);
 
         resolved.Found.Should().BeFalse();
-        resolved.Problem.Should().Contain(entry.Files[0].Sha256).And.Contain("has sha256");
+        resolved.Problem.Should().Contain(entry.Files[0].Checksum).And.Contain("has sha256");
         var act = () => store.Require(entry);
         act.Should().Throw<ModelNotInstalledException>().Which.ModelId.Should().Be("toy");
     }
@@ -60,6 +60,28 @@ public sealed class ModelStoreTests : IDisposable
         var first = ModelStore.Sha256Of(path);
         File.WriteAllBytes(path, "two!"u8.ToArray());
         ModelStore.Sha256Of(path).Should().NotBe(first).And.Be(Convert.ToHexStringLower(SHA256.HashData("two!"u8.ToArray())));
+    }
+
+    [Fact]
+    public void A_file_published_with_only_a_sha1_is_verified_by_sha1_and_a_wrong_one_is_refused()
+    {
+        var content = "ggml weights"u8.ToArray();
+        const string sha1 = "b3186a03f8f12aff84c71360a5e683fc91899595"; // sha1sum of "ggml weights"
+        var entry = new ModelEntry("whisper-toy", "whisper", "a toy", "MIT", ["cpu"], Heavy: false, TestOnly: true, new ModelFootprint(1000, 2, 25),
+            [new ModelFile("model", "ggml-toy.bin", "https://example.invalid/ggml-toy.bin", null, content.Length, null, sha1)]);
+        Directory.CreateDirectory(Path.Combine(root, "models", "whisper-toy"));
+        var path = Path.Combine(root, "models", "whisper-toy", "ggml-toy.bin");
+        var store = new ModelStore(Path.Combine(root, "models"), null);
+
+        File.WriteAllBytes(path, content);
+        var good = store.Resolve(entry, entry.Files[0]);
+        File.WriteAllBytes(path, "other weights"u8.ToArray());
+        var bad = store.Resolve(entry, entry.Files[0]);
+
+        good.Found.Should().BeTrue();
+        File.Exists(path + ".sha1").Should().BeTrue("the verified checksum is cached beside the file");
+        bad.Found.Should().BeFalse();
+        bad.Problem.Should().Contain("has sha1").And.Contain("expected " + sha1);
     }
 
     [Fact]

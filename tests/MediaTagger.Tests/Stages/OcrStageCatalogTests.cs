@@ -31,7 +31,7 @@ public sealed class OcrStageCatalogTests
         var definition = new StageDefinition { Stage = "ocr" };
 
         catalog.Names.Should().Contain("ocr");
-        catalog.ModelSha(definition).Should().Be(models["ppocr-v4"].File("recognizer").Sha256);
+        catalog.ModelSha(definition).Should().Be(models["ppocr-v4"].File("recognizer").Checksum);
     }
 
     [Fact]

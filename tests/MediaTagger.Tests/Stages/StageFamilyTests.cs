@@ -23,8 +23,8 @@ public sealed class StageFamilyTests
         using var all = Provider(s => s.AddMediaTaggerStages().AddImageNetStage(o => o.TopK = 3));
 
         some.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "ocr");
-        all.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "imagenet", "faces", "ocr");
-        all.GetServices<IStageFamily>().Should().HaveCount(4, "a family added again is still one family");
+        all.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "imagenet", "faces", "ocr", "whisper");
+        all.GetServices<IStageFamily>().Should().HaveCount(5, "a family added again is still one family");
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class StageFamilyTests
         var overridden = new StageDefinition { Stage = "imagenet", With = { ["model"] = "toy-a" } };
 
         catalog.ModelOf(plain)!.Id.Should().Be("toy-b");
-        catalog.ModelSha(plain).Should().Be(ToyModels["toy-b"].File("model").Sha256);
+        catalog.ModelSha(plain).Should().Be(ToyModels["toy-b"].File("model").Checksum);
         OptionsOf<ImageNetStageOptions>(provider, plain).TopK.Should().Be(3);
         catalog.ModelOf(overridden)!.Id.Should().Be("toy-a");
         OptionsOf<ImageNetStageOptions>(provider, overridden).TopK.Should().Be(3);
