@@ -119,8 +119,20 @@ public sealed class OutputOptions
 
     public string? MirrorRoot { get; set; }
 
-    /// <summary>Formats written besides the canonical JSON (always written): txt (kohya tags), srt, vtt, caption.</summary>
+    /// <summary>What is written when <see cref="Formats"/> is not given: the sidecar, and an audio or video file's
+    /// transcript as subtitles and text.</summary>
+    public static readonly IReadOnlyList<string> DefaultFormats = ["json", "srt", "vtt", "txt"];
+
+    /// <summary>
+    /// Formats written besides the canonical JSON (always written): srt, vtt and txt (an audio or video file's
+    /// transcript; txt is kohya tags for images once that stage arrives), caption. Not given or empty:
+    /// <see cref="DefaultFormats"/>; a list replaces the defaults, so ["json"] turns the transcript files off. (The
+    /// default is not this list's initial content because configuration binding adds to a list rather than replace it.)
+    /// </summary>
     public List<string> Formats { get; set; } = [];
+
+    /// <summary>The formats in force: <see cref="Formats"/>, or <see cref="DefaultFormats"/> when none is listed.</summary>
+    public IReadOnlyList<string> EffectiveFormats => Formats.Count == 0 ? DefaultFormats : Formats;
 }
 
 public sealed class ScheduleEntry

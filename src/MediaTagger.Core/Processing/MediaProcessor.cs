@@ -8,6 +8,7 @@ using MediaTagger.Core.ModelHosts;
 using MediaTagger.Core.Scheduling;
 using MediaTagger.Core.Sidecars;
 using MediaTagger.Core.Stages;
+using MediaTagger.Core.Transcripts;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -33,6 +34,7 @@ public sealed partial class MediaProcessor
     private readonly MediaTaggerOptions options;
     private readonly StageScheduler scheduler;
     private readonly SidecarWriter sidecars;
+    private readonly TranscriptFiles transcripts;
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly string generatorVersion;
@@ -45,6 +47,7 @@ public sealed partial class MediaProcessor
         this.options = options;
         this.scheduler = scheduler;
         this.sidecars = sidecars;
+        transcripts = new TranscriptFiles(sidecars, options.Outputs);
         this.time = time;
         this.logger = logger;
         this.generatorVersion = generatorVersion;
@@ -197,7 +200,8 @@ public sealed partial class MediaProcessor
 
     /// <summary>
     /// A watched file is gone (deleted or renamed away): its pending work is dropped and the sidecar this worker wrote
-    /// for it is deleted, so no orphan describes a file that no longer exists. A renamed file arrives as a new path.
+    /// for it is deleted, so no orphan describes a file that no longer exists, and so are its transcript files (.srt,
+    /// .vtt, .txt). A renamed file arrives as a new path.
     /// </summary>
     public bool Remove(string path)
     {
@@ -207,10 +211,24 @@ public sealed partial class MediaProcessor
             return false; // replaced in place: the next stable signal re-ingests it
         }
 
-        var sidecar = journal.GetItem(full)?.SidecarPath;
+        var item = journal.GetItem(full);
+        var sidecar = item?.SidecarPath;
         if (!journal.MarkRemoved(full, time.GetUtcNow()))
         {
             return false;
+        }
+
+        // What the sidecar recorded; should the sidecar itself be gone, where the current placement puts them.
+        var derived = sidecar is not null && File.Exists(sidecar) ? transcripts.RecordedIn(sidecar)
+            : item?.Kind is MediaKind.Audio or MediaKind.Video ? transcripts.PathsFor(full) : [];
+
+        try
+        {
+            transcripts.Delete(derived);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogOutputsFailed(logger, full, ex.Message);
         }
 
         if (sidecar is not null && sidecars.IsOwnOutput(sidecar) && File.Exists(sidecar))
@@ -387,6 +405,7 @@ public sealed partial class MediaProcessor
         var input = new SidecarInput(item.Path, item.Fingerprint.Size, new DateTimeOffset(item.Fingerprint.MtimeUtcTicks, TimeSpan.Zero),
             item.Fingerprint.Sha256, new MediaType(item.Kind, item.Format, item.Mime), item.Pipeline, item.ConfigHash, records, notes);
         var document = SidecarDocument.Build(input, generatorVersion, time.GetUtcNow());
+        WriteTranscriptFiles(item, document);
         try
         {
             var path = io.Execute(() => sidecars.Write(item.Path, document));
@@ -405,6 +424,31 @@ public sealed partial class MediaProcessor
         {
             LogSidecarFailed(logger, item.Path, ex.Message);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Writes the transcript files before the sidecar that records them, so a sidecar never names a missing file; files
+    /// an earlier sidecar recorded and this run did not write (the transcript failed, a format was turned off) go.
+    /// A file that cannot be written is logged and left out of the record; the sidecar is still written.
+    /// </summary>
+    private void WriteTranscriptFiles(JournalItem item, JsonObject document)
+    {
+        if (item.Kind is not (MediaKind.Audio or MediaKind.Video))
+        {
+            return; // images have no transcript; their publish reads nothing more
+        }
+
+        var previous = transcripts.RecordedIn(sidecars.SidecarPath(item.Path));
+        try
+        {
+            var written = io.Execute(() => transcripts.Write(item.Path, item.Kind, document));
+            document["outputs"] = TranscriptFiles.Record(written);
+            transcripts.Delete(previous.Except(written.Select(w => w.Value), StringComparer.Ordinal));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogOutputsFailed(logger, item.Path, ex.Message);
         }
     }
 
@@ -501,4 +545,7 @@ public sealed partial class MediaProcessor
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Cannot write the sidecar of {Path}: {Reason}")]
     private static partial void LogSidecarFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Cannot write or remove the transcript files (.srt, .vtt, .txt) of {Path}: {Reason}")]
+    private static partial void LogOutputsFailed(ILogger logger, string path, string reason);
 }

@@ -103,6 +103,8 @@ public static class SidecarDocument
             ["summary"] = null,
             ["errors"] = errors,
             ["notes"] = new JsonArray(input.Notes.Select(n => (JsonNode)n).ToArray()),
+            // Files written from this record (format: file name in the sidecar's folder); filled in by the publisher.
+            ["outputs"] = new JsonObject(),
             ["generator"] = new JsonObject
             {
                 ["name"] = "mediatagger",
