@@ -254,7 +254,7 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
         }
 
         // The stream ended: the host exited (or was killed). Give it a moment to report how.
-        host.WaitForExit(TimeSpan.FromSeconds(2));
+        host.WaitForExit(TimeSpan.FromSeconds(10));
         var reason = $"model host for stage {Name} (pid {host.Id}) {host.ExitDescription}";
         var tail = host.StderrTail;
         if (tail.Length > 0 && !disposed)

@@ -20,7 +20,7 @@ namespace MediaTagger.Stages.Whisper;
 /// </summary>
 internal sealed class WhisperStage : IStage, IDisposable
 {
-    public const string StageName = "whisper";
+    public const string StageName = Core.Transcripts.Transcript.StageName; // the subtitle writers read its result by this name
 
     /// <summary>The model file whose checksum is the stage's provenance.</summary>
     public const string ProvenanceRole = "model";

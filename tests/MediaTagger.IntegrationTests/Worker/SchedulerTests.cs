@@ -256,7 +256,7 @@ public sealed class SchedulerTests
         RequireEngines();
         ModelHostProcesses.RequireProc();
         using var box = new WorkerSandbox(ImageNetPipeline, stableWindowSeconds: 0.3);
-        using var worker = box.StartRun("--set", "worker:modelIdleSeconds=2");
+        using var worker = box.StartRun("--set", "worker:modelIdleSeconds=8");
         WaitUntil(() => Ps(box) is not null, TimeSpan.FromSeconds(60), () => worker.Output);
         var cat = TagTests.Copy(TestAssets.Media("images/chelsea.png"), box.Inbox, "chelsea.png");
 
@@ -274,7 +274,7 @@ public sealed class SchedulerTests
         WaitUntil(() => Ps(box)?["resident"]?.AsArray().Count == 0, TimeSpan.FromSeconds(30), () => "still resident; worker output:\n" + worker.Output);
         WaitUntil(() => !ModelHostProcesses.Exists(host), TimeSpan.FromSeconds(10), () => $"host {host} still exists after its model was unloaded");
         Status(box)["recentModelEvents"]!.AsArray().Select(e => e!["note"]!.GetValue<string>())
-            .Should().Contain(n => n.Contains("idle for 2 s", StringComparison.Ordinal), "the unload says why");
+            .Should().Contain(n => n.Contains("idle for 8 s", StringComparison.Ordinal), "the unload says why");
         worker.Terminate(TimeSpan.FromSeconds(30)).Should().BeTrue("SIGTERM stops the worker gracefully");
     }
 
