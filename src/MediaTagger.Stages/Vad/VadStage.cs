@@ -31,6 +31,9 @@ internal sealed class VadStage : IStage, IDisposable
     private static readonly IReadOnlySet<MediaKind> AudioAndVideo = new HashSet<MediaKind> { MediaKind.Audio, MediaKind.Video };
 
     private readonly SileroVad vad;
+
+    // The model carries one stream's state: batches sent at the same time take turns.
+    private readonly SemaphoreSlim turn = new(1, 1);
     private readonly VadStageOptions options;
     private readonly FfmpegAudioDecoder decoder;
     private readonly ILogger logger;
@@ -76,17 +79,29 @@ internal sealed class VadStage : IStage, IDisposable
     public async Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        // One at a time: the model follows one audio stream with its recurrent state.
-        var outcomes = new StageOutcome[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        // One file at a time: the model follows one audio stream with its recurrent state.
+        await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            outcomes[i] = await DetectAsync(batch[i], cancellationToken).ConfigureAwait(false);
-        }
+            var outcomes = new StageOutcome[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                outcomes[i] = await DetectAsync(batch[i], cancellationToken).ConfigureAwait(false);
+            }
 
-        return outcomes;
+            return outcomes;
+        }
+        finally
+        {
+            turn.Release();
+        }
     }
 
-    public void Dispose() => vad.Dispose();
+    public void Dispose()
+    {
+        vad.Dispose();
+        turn.Dispose();
+    }
 
     private async Task<StageOutcome> DetectAsync(StageInput input, CancellationToken ct)
     {
