@@ -94,7 +94,8 @@ internal sealed class StageFamily<TOptions> : IStageFamily
         var options = Defaults(worker);
         // Read first: a value in "with" may stand in for a default the worker section got wrong.
         var problems = parameters.Read(options, definition.With);
-        parameters.ThrowIfAny([.. problems, .. parameters.Problems(options)], "options");
+        // Distinct: a rule across parameters may be reported by both.
+        parameters.ThrowIfAny([.. problems.Concat(parameters.Problems(options)).Distinct()], "options");
         return options;
     }
 

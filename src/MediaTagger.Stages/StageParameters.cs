@@ -14,6 +14,7 @@ internal sealed class StageParameters<TOptions>
 {
     private readonly string stage;
     private readonly List<Parameter> parameters = [];
+    private readonly List<(string Key, Func<TOptions, string?> Check)> rules = [];
 
     public StageParameters(string stage) => this.stage = stage;
 
@@ -87,6 +88,16 @@ internal sealed class StageParameters<TOptions>
         (options, text) => !bool.TryParse(text, out var value) ? $"'{text}' is not true or false" : Apply(options, set, value, null),
         _ => null);
 
+    /// <summary>
+    /// A check across parameters (one must be below another), reported under <paramref name="key"/>. It runs on the
+    /// options once every key of a "with" has been read without a problem, and on options set in code.
+    /// </summary>
+    public StageParameters<TOptions> Rule(string key, Func<TOptions, string?> check)
+    {
+        rules.Add((key, check));
+        return this;
+    }
+
     /// <summary>Reads <paramref name="with"/> into <paramref name="options"/>; returns every problem under the key as written.</summary>
     public IReadOnlyList<StageParameterProblem> Read(TOptions options, IReadOnlyDictionary<string, string> with)
     {
@@ -101,6 +112,12 @@ internal sealed class StageParameters<TOptions>
             {
                 problems.Add(new StageParameterProblem(key, problem));
             }
+        }
+
+        // A rule over values that did not parse would only repeat their problems.
+        if (problems.Count == 0)
+        {
+            AddRuleProblems(options, problems);
         }
 
         return problems;
@@ -118,6 +135,11 @@ internal sealed class StageParameters<TOptions>
             }
         }
 
+        if (problems.Count == 0)
+        {
+            AddRuleProblems(options, problems);
+        }
+
         return problems;
     }
 
@@ -127,6 +149,17 @@ internal sealed class StageParameters<TOptions>
         if (problems.Count > 0)
         {
             throw new ArgumentException($"Invalid {stage} stage {what}: {string.Join("; ", problems)}.");
+        }
+    }
+
+    private void AddRuleProblems(TOptions options, List<StageParameterProblem> problems)
+    {
+        foreach (var (key, check) in rules)
+        {
+            if (check(options) is { } message)
+            {
+                problems.Add(new StageParameterProblem(key, message));
+            }
         }
     }
 

@@ -5,6 +5,7 @@ using MediaTagger.Stages.Faces;
 using MediaTagger.Stages.ImageNet;
 using MediaTagger.Stages.Ocr;
 using MediaTagger.Stages.Probe;
+using MediaTagger.Stages.Vad;
 using MediaTagger.Stages.Whisper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,9 +17,9 @@ namespace MediaTagger.Stages;
 
 public static class StageServiceCollectionExtensions
 {
-    /// <summary>Adds every stage family of this build: probe, imagenet, faces, ocr and whisper, with their own defaults.</summary>
+    /// <summary>Adds every stage family of this build: probe, imagenet, faces, ocr, vad and whisper, with their own defaults.</summary>
     public static IServiceCollection AddMediaTaggerStages(this IServiceCollection services) =>
-        services.AddProbeStage().AddImageNetStage().AddFacesStage().AddOcrStage().AddWhisperStage();
+        services.AddProbeStage().AddImageNetStage().AddFacesStage().AddOcrStage().AddVadStage().AddWhisperStage();
 
     /// <summary>
     /// Registers a family as an <see cref="IStageFamily"/>, and the <see cref="StageCatalog"/> made of all registered

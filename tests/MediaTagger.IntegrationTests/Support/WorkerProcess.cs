@@ -101,7 +101,8 @@ public sealed class WorkerProcess : IDisposable
 /// <summary>A temp folder with a pipelines.json, an inbox to watch and its own journal.</summary>
 public sealed class WorkerSandbox : IDisposable
 {
-    public WorkerSandbox(string pipelineImageStages = """[ { "stage": "probe" } ]""", double stableWindowSeconds = 0.5, int maxAttempts = 3)
+    public WorkerSandbox(string pipelineImageStages = """[ { "stage": "probe" } ]""", double stableWindowSeconds = 0.5, int maxAttempts = 3,
+        string pipelineAudioStages = """[ { "stage": "probe" } ]""")
     {
         Root = Directory.CreateTempSubdirectory("mt-worker-").FullName;
         Inbox = Path.Combine(Root, "inbox");
@@ -111,7 +112,7 @@ public sealed class WorkerSandbox : IDisposable
             {
               "worker": { "stableWindowSeconds": {{stableWindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "rescanIntervalSeconds": 30, "maxAttempts": {{maxAttempts}}, "retryDelaySeconds": 0.2, "journalPath": "journal.db", "shutdownSeconds": 10 },
               "watch": [ { "path": "inbox", "recursive": true, "pipeline": "default" } ],
-              "pipelines": { "default": { "image": {{pipelineImageStages}}, "audio": [ { "stage": "probe" } ], "video": [ { "stage": "probe" } ] } },
+              "pipelines": { "default": { "image": {{pipelineImageStages}}, "audio": {{pipelineAudioStages}}, "video": [ { "stage": "probe" } ] } },
               "outputs": { "sidecar": "beside" }
             }
             """);
