@@ -34,7 +34,7 @@ public sealed class RunTests
 
         using (var final = box.StartRun())
         {
-            WaitUntil(() => files.All(f => File.Exists(f + ".json")), TimeSpan.FromMinutes(4), () => final.Output);
+            Poll.Until(() => files.All(f => File.Exists(f + ".json")), TimeSpan.FromMinutes(4), () => final.Output);
             Thread.Sleep(500);
             final.Terminate(TimeSpan.FromSeconds(30)).Should().BeTrue("SIGTERM stops the worker gracefully");
         }
@@ -77,7 +77,7 @@ public sealed class RunTests
             files.Add(path);
         }
 
-        WaitUntil(() => files.All(f => File.Exists(f + ".json")), TimeSpan.FromMinutes(5), () => worker.Output);
+        Poll.Until(() => files.All(f => File.Exists(f + ".json")), TimeSpan.FromMinutes(5), () => worker.Output);
         files.Select(f => WorkerSandbox.Sidecar(f)!["status"]!.GetValue<string>()).Should().OnlyContain(s => s == "complete");
     }
 
@@ -110,7 +110,7 @@ public sealed class RunTests
         var moved = Path.Combine(box.Inbox, "moved.png");
         File.Move(part, moved);
 
-        WaitUntil(() => File.Exists(slow + ".json") && File.Exists(moved + ".json"), TimeSpan.FromSeconds(60), () => worker.Output);
+        Poll.Until(() => File.Exists(slow + ".json") && File.Exists(moved + ".json"), TimeSpan.FromSeconds(60), () => worker.Output);
         var sidecar = WorkerSandbox.Sidecar(slow)!;
         sidecar["status"]!.GetValue<string>().Should().Be("complete", "the whole file was read, not a prefix");
         sidecar["source"]!["size"]!.GetValue<long>().Should().Be(png.Length);
@@ -129,13 +129,13 @@ public sealed class RunTests
         File.Copy(TestAssets.Media("images/chelsea.png"), a);
         File.Copy(TestAssets.Media("images/camera.png"), b);
         using var worker = box.StartRun();
-        WaitUntil(() => File.Exists(a + ".json") && File.Exists(b + ".json"), TimeSpan.FromSeconds(60), () => worker.Output);
+        Poll.Until(() => File.Exists(a + ".json") && File.Exists(b + ".json"), TimeSpan.FromSeconds(60), () => worker.Output);
 
         File.Delete(a);
         var renamed = Path.Combine(box.Inbox, "renamed.png");
         File.Move(b, renamed);
 
-        WaitUntil(() => !File.Exists(a + ".json") && !File.Exists(b + ".json") && File.Exists(renamed + ".json"), TimeSpan.FromSeconds(60), () => worker.Output);
+        Poll.Until(() => !File.Exists(a + ".json") && !File.Exists(b + ".json") && File.Exists(renamed + ".json"), TimeSpan.FromSeconds(60), () => worker.Output);
         WorkerSandbox.Sidecar(renamed)!["source"]!["path"]!.GetValue<string>().Should().Be(renamed);
     }
 
@@ -181,19 +181,5 @@ public sealed class RunTests
         }
 
         return files;
-    }
-
-    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> diagnostics)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException($"condition not met in {timeout}; worker output:\n{diagnostics()}");
-            }
-
-            Thread.Sleep(200);
-        }
     }
 }
