@@ -135,6 +135,9 @@ public sealed record AudioStreamInfo
     /// <summary>The stream's language tag, if the file has one.</summary>
     public string? Language { get; init; }
 
+    /// <summary>The container marks it as the default track (disposition "default").</summary>
+    public bool IsDefault { get; init; }
+
     public int Channels { get; init; }
 
     public int SampleRate { get; init; }

@@ -268,7 +268,7 @@ public sealed class FfmpegAudioDecoder
         else if (options.Language is { } language)
         {
             // ffmpeg's own "0:a:m:language:x" selects every matching stream, which a raw output cannot hold; pick one.
-            var probe = await FfprobeAsync(fullPath, ct).ConfigureAwait(false);
+            var probe = await FfprobeAsync(fullPath, options.Timeout, ct).ConfigureAwait(false);
             var match = probe.AudioStreams.FirstOrDefault(s => string.Equals(s.Language, language.Trim(), StringComparison.OrdinalIgnoreCase))
                 ?? throw new MediaDecodeException(
                     $"'{fullPath}' has no audio stream in language '{language}' (audio streams: {Describe(probe.AudioStreams)})", fullPath, null, null);
@@ -276,7 +276,10 @@ public sealed class FfmpegAudioDecoder
         }
         else
         {
-            map = "0:a:0";
+            // Several audio tracks (a film with dubs, commentary): the one the container marks default, else the first.
+            var probe = await FfprobeAsync(fullPath, options.Timeout, ct).ConfigureAwait(false);
+            var chosen = probe.AudioStreams.Count > 1 ? probe.AudioStreams.FirstOrDefault(s => s.IsDefault) : null;
+            map = chosen is null ? "0:a:0" : "0:" + chosen.Index.ToString(CultureInfo.InvariantCulture);
         }
 
         return

@@ -74,6 +74,7 @@ internal static class FfprobeOutput
                         Index = Int(stream, "index") ?? streams.Count,
                         Codec = String(stream, "codec_name"),
                         Language = Tag(tags, "language"),
+                        IsDefault = disposition.ValueKind == JsonValueKind.Object && Int(disposition, "default") == 1,
                         Channels = Int(stream, "channels") ?? 0,
                         SampleRate = Int(stream, "sample_rate") ?? 0,
                         Duration = duration,

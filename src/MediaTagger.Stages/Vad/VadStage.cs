@@ -62,6 +62,7 @@ internal sealed class VadStage : IStage, IDisposable
             ["minSilenceMs"] = Invariant(this.options.MinSilenceMs),
             ["speechPadMs"] = Invariant(this.options.SpeechPadMs),
             ["maxSpeechSeconds"] = Invariant(this.options.MaxSpeechSeconds),
+            ["audioLanguage"] = this.options.AudioLanguage,
         };
         vad = new SileroVad(files[ProvenanceRole]);
     }
@@ -154,7 +155,7 @@ internal sealed class VadStage : IStage, IDisposable
         var pending = new float[SileroVad.WindowSamples];
         var filled = 0;
         long total = 0;
-        var decode = new AudioDecodeOptions { SampleRate = SileroVad.SampleRate, Channels = 1, Timeout = options.DecodeTimeout };
+        var decode = new AudioDecodeOptions { SampleRate = SileroVad.SampleRate, Channels = 1, Timeout = options.DecodeTimeout, Language = options.AudioLanguageFilter };
         await foreach (var window in decoder.StreamWindowsAsync(input.Path, DecodeWindow, decode, ct).ConfigureAwait(false))
         {
             var samples = window.Samples.AsSpan();

@@ -28,6 +28,16 @@ public sealed record VadStageOptions
     /// <summary>Longer speech is split at its last pause (or cut) so that no segment, padding included, is longer.</summary>
     public double MaxSpeechSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Which audio track of a file with several (a film with dubbed tracks): "default" (the track marked default,
+    /// else the first) or a language tag as the container writes it ("eng", "deu"); a file without that language fails
+    /// with the tracks it has.
+    /// </summary>
+    public string AudioLanguage { get; set; } = "default";
+
+    /// <summary>The decoder's language filter: null for the default track.</summary>
+    internal string? AudioLanguageFilter => string.Equals(AudioLanguage, "default", StringComparison.OrdinalIgnoreCase) ? null : AudioLanguage;
+
     /// <summary>How long ffmpeg may take to deliver each window of decoded audio before it is killed.</summary>
     public TimeSpan DecodeTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
@@ -36,6 +46,7 @@ public sealed record VadStageOptions
 
     internal static StageParameters<VadStageOptions> Parameters { get; } = new StageParameters<VadStageOptions>(VadStage.StageName)
         .Text("model", o => o.Model, (o, v) => o.Model = v)
+        .Text("audioLanguage", o => o.AudioLanguage, (o, v) => o.AudioLanguage = v)
         .Number("threshold", o => o.Threshold, (o, v) => o.Threshold = v, 0.01, 0.99)
         .Number("negThreshold", o => o.EffectiveNegThreshold, (o, v) => o.NegThreshold = v, 0.0, 0.99)
         .Integer("minSpeechMs", o => o.MinSpeechMs, (o, v) => o.MinSpeechMs = v, 0, 60_000)

@@ -35,6 +35,7 @@ internal sealed class WhisperStage : IStage, IDisposable
     private readonly string? forcedLanguage;
     private readonly string? requestedLanguage;
     private readonly FfmpegAudioDecoder decoder;
+    private readonly AudioDecodeOptions decode;
     private readonly ILogger logger;
     private readonly TimeProvider time;
 
@@ -76,7 +77,9 @@ internal sealed class WhisperStage : IStage, IDisposable
             ["tokenTimestamps"] = this.options.TokenTimestamps ? "true" : "false",
             ["noSpeechThreshold"] = this.options.NoSpeechThreshold.ToString(CultureInfo.InvariantCulture),
             ["maxChunkSeconds"] = this.options.MaxChunkSeconds.ToString(CultureInfo.InvariantCulture),
+            ["audioLanguage"] = this.options.AudioLanguage,
         };
+        decode = new AudioDecodeOptions { Language = this.options.AudioLanguageFilter };
         if (!whisper.IsMultilingual && (this.options.Translate || (requestedLanguage is not null && requestedLanguage != forcedLanguage)))
         {
             WhisperStageLog.EnglishOnly(logger, modelId, this.options.Language, this.options.Translate);
@@ -176,7 +179,7 @@ internal sealed class WhisperStage : IStage, IDisposable
             WhisperStageLog.Planned(logger, input.Path, windows, mediaSeconds ?? 0, "audio (no vad result: the whole file)");
             transcript.PlannedSeconds = mediaSeconds ?? 0;
             var windowLength = TimeSpan.FromSeconds(options.MaxChunkSeconds);
-            await foreach (var window in decoder.StreamWindowsAsync(input.Path, windowLength, null, ct).ConfigureAwait(false))
+            await foreach (var window in decoder.StreamWindowsAsync(input.Path, windowLength, decode, ct).ConfigureAwait(false))
             {
                 var chunk = new MediaSpan(window.StartSeconds, window.StartSeconds + (window.Samples.Length / (double)WhisperModel.SampleRate));
                 TranscribeChunk(transcript, chunk, window.Samples, ct);
@@ -196,7 +199,7 @@ internal sealed class WhisperStage : IStage, IDisposable
                 WhisperStageLog.Planned(logger, input.Path, chunks.Count, transcript.PlannedSeconds, "speech (chunks of the vad result)");
                 var collector = new ChunkAudioCollector(chunks, WhisperModel.SampleRate);
                 var decoded = 0.0;
-                await foreach (var window in decoder.StreamWindowsAsync(input.Path, VadDecodeWindow, null, ct).ConfigureAwait(false))
+                await foreach (var window in decoder.StreamWindowsAsync(input.Path, VadDecodeWindow, decode, ct).ConfigureAwait(false))
                 {
                     decoded = window.StartSeconds + (window.Samples.Length / (double)WhisperModel.SampleRate);
                     foreach (var (chunk, samples) in collector.Accept(window.StartSeconds, window.Samples))

@@ -9,6 +9,16 @@ public sealed record WhisperStageOptions
     /// <summary>The catalog id of the ggml Whisper model.</summary>
     public string Model { get; set; } = "whisper-base";
 
+    /// <summary>
+    /// Which audio track of a file with several (a film with dubbed tracks): "default" (the track marked default,
+    /// else the first) or a language tag as the container writes it ("eng", "deu"); a file without that language fails
+    /// with the tracks it has.
+    /// </summary>
+    public string AudioLanguage { get; set; } = "default";
+
+    /// <summary>The decoder's language filter: null for the default track.</summary>
+    internal string? AudioLanguageFilter => string.Equals(AudioLanguage, "default", StringComparison.OrdinalIgnoreCase) ? null : AudioLanguage;
+
     /// <summary>"auto" (detected once, from the first chunk with speech) or a whisper language code such as "en" or "de".</summary>
     public string Language { get; set; } = "auto";
 
@@ -32,6 +42,7 @@ public sealed record WhisperStageOptions
 
     internal static StageParameters<WhisperStageOptions> Parameters { get; } = new StageParameters<WhisperStageOptions>(WhisperStage.StageName)
         .Text("model", o => o.Model, (o, v) => o.Model = v)
+        .Text("audioLanguage", o => o.AudioLanguage, (o, v) => o.AudioLanguage = v)
         .Text("language", o => o.Language, (o, v) => o.Language = v.ToLowerInvariant(), LanguageProblem)
         .Flag("translate", (o, v) => o.Translate = v)
         .Integer("threads", o => o.Threads, (o, v) => o.Threads = v, 0, 64)

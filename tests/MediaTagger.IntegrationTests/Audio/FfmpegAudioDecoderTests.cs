@@ -113,6 +113,17 @@ public sealed class FfmpegAudioDecoderTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Without_a_language_the_track_the_container_marks_default_is_decoded()
+    {
+        var firstIsDefault = await TwoLanguageFileAsync();
+        var germanIsDefault = await TwoLanguageFileAsync(germanIsDefault: true);
+
+        (await decoder.DecodeAsync(firstIsDefault)).Length.Should().BeCloseTo(16000, 400, "the eng track (1 s) is the default, as ffmpeg marks the first");
+        (await decoder.DecodeAsync(germanIsDefault)).Length.Should().BeCloseTo(32000, 400, "the deu track (2 s) is marked default");
+        (await decoder.DecodeAsync(germanIsDefault, new AudioDecodeOptions { Language = "eng" })).Length.Should().BeCloseTo(16000, 400, "a configured language wins");
+    }
+
+    [SkippableFact]
     public async Task Cancelling_stops_ffmpeg_with_operation_canceled()
     {
         RequireFfmpeg();
@@ -217,17 +228,18 @@ public sealed class FfmpegAudioDecoderTests : IDisposable
         return path;
     }
 
-    /// <summary>A Matroska file: a video stream, then eng audio (1 s) and deu audio (2 s).</summary>
-    private async Task<string> TwoLanguageFileAsync()
+    /// <summary>A Matroska file: a video stream, then eng audio (1 s) and deu audio (2 s); optionally deu is the default track.</summary>
+    private async Task<string> TwoLanguageFileAsync(bool germanIsDefault = false)
     {
         RequireFfmpeg();
-        var path = Path.Combine(work.FullName, "two-languages.mkv");
-        await Task.Run(() => RunTool("ffmpeg", "-nostdin", "-v", "error", "-y",
+        var path = Path.Combine(work.FullName, germanIsDefault ? "two-languages-deu-default.mkv" : "two-languages.mkv");
+        string[] dispositions = germanIsDefault ? ["-disposition:a:0", "0", "-disposition:a:1", "default"] : [];
+        await Task.Run(() => RunTool("ffmpeg", ["-nostdin", "-v", "error", "-y",
             "-f", "lavfi", "-i", "sine=frequency=440:duration=1:sample_rate=48000",
             "-f", "lavfi", "-i", "sine=frequency=880:duration=2:sample_rate=44100",
             "-f", "lavfi", "-i", "color=c=black:s=64x48:d=2",
             "-map", "2:v", "-map", "0:a", "-map", "1:a", "-c:v", "mpeg4", "-c:a:0", "aac", "-c:a:1", "flac",
-            "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=deu", path));
+            "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=deu", .. dispositions, path]));
         return path;
     }
 
