@@ -3,6 +3,7 @@ using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
 using MediaTagger.Stages.Faces;
 using MediaTagger.Stages.ImageNet;
+using MediaTagger.Stages.Keyframes;
 using MediaTagger.Stages.Ocr;
 using MediaTagger.Stages.Probe;
 using MediaTagger.Stages.Vad;
@@ -17,9 +18,9 @@ namespace MediaTagger.Stages;
 
 public static class StageServiceCollectionExtensions
 {
-    /// <summary>Adds every stage family of this build: probe, imagenet, faces, ocr, vad and whisper, with their own defaults.</summary>
+    /// <summary>Adds every stage family of this build: probe, keyframes, imagenet, faces, ocr, vad and whisper, with their own defaults.</summary>
     public static IServiceCollection AddMediaTaggerStages(this IServiceCollection services) =>
-        services.AddProbeStage().AddImageNetStage().AddFacesStage().AddOcrStage().AddVadStage().AddWhisperStage();
+        services.AddProbeStage().AddKeyframesStage().AddImageNetStage().AddFacesStage().AddOcrStage().AddVadStage().AddWhisperStage();
 
     /// <summary>
     /// Registers a family as an <see cref="IStageFamily"/>, and the <see cref="StageCatalog"/> made of all registered

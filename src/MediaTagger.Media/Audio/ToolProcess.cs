@@ -17,10 +17,10 @@ internal sealed class ToolProcess : IDisposable
     private readonly Task<string> stderr;
     private int killed;
 
-    private ToolProcess(Process process)
+    private ToolProcess(Process process, int stderrCap)
     {
         this.process = process;
-        stderr = ReadCappedAsync(process.StandardError, StderrCap);
+        stderr = ReadCappedAsync(process.StandardError, stderrCap);
     }
 
     public string Tool { get; private init; } = "";
@@ -30,7 +30,8 @@ internal sealed class ToolProcess : IDisposable
     /// <summary>True once <see cref="Kill"/> ran (timeout, cancellation, or the reader stopped early).</summary>
     public bool WasKilled => Volatile.Read(ref killed) != 0;
 
-    public static ToolProcess Start(string tool, IEnumerable<string> arguments)
+    /// <param name="stderrCap">Characters of stderr kept; raise it for a tool whose stderr is the result (showinfo).</param>
+    public static ToolProcess Start(string tool, IEnumerable<string> arguments, int stderrCap = StderrCap)
     {
         var info = new ProcessStartInfo(tool)
         {
@@ -59,7 +60,7 @@ internal sealed class ToolProcess : IDisposable
         }
 
         process.StandardInput.Close(); // -nostdin as well: the tool must never wait for input
-        return new ToolProcess(process) { Tool = tool };
+        return new ToolProcess(process, stderrCap) { Tool = tool };
     }
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => process.WaitForExitAsync(cancellationToken);

@@ -31,7 +31,7 @@ internal sealed class FacesStage : ImageModelStage
 
     public override string Device => detector.Device;
 
-    public override Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
+    protected override Task<IReadOnlyList<StageOutcome>> RunImagesAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var results = detector.Detect(batch.Select(b => b.Path).ToArray(), options.Settings, cancellationToken);
@@ -41,6 +41,10 @@ internal sealed class FacesStage : ImageModelStage
             : StageOutcome.Ok(ToJson(r, perFileMs))).ToArray();
         return Task.FromResult(outcomes);
     }
+
+    /// <summary>A video's face count: the most faces seen in one frame.</summary>
+    protected override void SummarizeFrames(JsonObject video, IReadOnlyList<JsonObject> frames) =>
+        video["count"] = frames.Count == 0 ? 0 : frames.Max(f => (int)f["count"]!);
 
     protected override void Dispose(bool disposing) => detector.Dispose();
 

@@ -26,7 +26,7 @@ internal sealed class ImageNetStage : ImageModelStage
 
     public override string Device => classifier.Device;
 
-    public override Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
+    protected override Task<IReadOnlyList<StageOutcome>> RunImagesAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var results = classifier.Classify(batch.Select(b => b.Path).ToArray(), options.TopK, cancellationToken);
@@ -40,6 +40,17 @@ internal sealed class ImageNetStage : ImageModelStage
             })).ToArray();
         return Task.FromResult(outcomes);
     }
+
+    /// <summary>A video's labels: each label's best score over its frames (and that frame's time), the top K of them.</summary>
+    protected override void SummarizeFrames(JsonObject video, IReadOnlyList<JsonObject> frames) =>
+        video["labels"] = new JsonArray(frames
+            .SelectMany(f => f["labels"]!.AsArray().Select(l => (Label: (string)l!["label"]!, Score: (double)l["score"]!, T: (double)f["t"]!)))
+            .GroupBy(l => l.Label, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(l => l.Score))
+            .OrderByDescending(l => l.Score)
+            .Take(options.TopK)
+            .Select(l => (JsonNode)new JsonObject { ["label"] = l.Label, ["score"] = l.Score, ["t"] = l.T })
+            .ToArray());
 
     protected override void Dispose(bool disposing) => classifier.Dispose();
 }

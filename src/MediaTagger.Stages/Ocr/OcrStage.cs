@@ -32,7 +32,7 @@ internal sealed class OcrStage : ImageModelStage
 
     public override string Device => reader.Device;
 
-    public override async Task<IReadOnlyList<StageOutcome>> RunAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<StageOutcome>> RunImagesAsync(IReadOnlyList<StageInput> batch, CancellationToken cancellationToken)
     {
         // Images are decoded ahead on other cores while the models work on the current one, so the models do not
         // wait on decoding; the look-ahead is bounded because a decoded page can be tens of megabytes.
@@ -85,6 +85,14 @@ internal sealed class OcrStage : ImageModelStage
             ["box"] = new JsonObject { ["x"] = l.Box.X, ["y"] = l.Box.Y, ["width"] = l.Box.Width, ["height"] = l.Box.Height },
         }).ToArray()),
     };
+
+    /// <summary>A video's text: every distinct line read in its frames, in the order first seen.</summary>
+    protected override void SummarizeFrames(JsonObject video, IReadOnlyList<JsonObject> frames)
+    {
+        var lines = frames.SelectMany(f => f["lines"]!.AsArray().Select(l => (string)l!["text"]!)).Distinct(StringComparer.Ordinal).ToArray();
+        video["text"] = string.Join('\n', lines);
+        video["distinctLines"] = new JsonArray(lines.Select(l => (JsonNode)l).ToArray());
+    }
 
     protected override void Dispose(bool disposing) => reader.Dispose();
 }

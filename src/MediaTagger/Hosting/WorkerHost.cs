@@ -59,6 +59,14 @@ internal static class WorkerHost
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<MediaTaggerOptions>().Bind(builder.Configuration).ValidateOnStart();
+        // Stages that keep files beside the journal (keyframes) read its folder from here, so it must not depend on the current directory.
+        services.PostConfigure<MediaTaggerOptions>(o =>
+        {
+            if (!string.IsNullOrWhiteSpace(o.Worker.JournalPath))
+            {
+                o.Worker.JournalPath = Path.GetFullPath(o.Worker.JournalPath, baseDirectory);
+            }
+        });
         services.AddMediaTaggerStages();
         services.AddSingleton<IValidateOptions<MediaTaggerOptions>>(sp => new MediaTaggerOptionsValidator(sp.GetServices<IStageFamily>(), baseDirectory));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaTaggerOptions>>().Value);

@@ -102,7 +102,7 @@ public sealed class WorkerProcess : IDisposable
 public sealed class WorkerSandbox : IDisposable
 {
     public WorkerSandbox(string pipelineImageStages = """[ { "stage": "probe" } ]""", double stableWindowSeconds = 0.5, int maxAttempts = 3,
-        string pipelineAudioStages = """[ { "stage": "probe" } ]""")
+        string pipelineAudioStages = """[ { "stage": "probe" } ]""", string pipelineVideoStages = """[ { "stage": "probe" } ]""")
     {
         Root = Directory.CreateTempSubdirectory("mt-worker-").FullName;
         Inbox = Path.Combine(Root, "inbox");
@@ -112,7 +112,7 @@ public sealed class WorkerSandbox : IDisposable
             {
               "worker": { "stableWindowSeconds": {{stableWindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "rescanIntervalSeconds": 30, "maxAttempts": {{maxAttempts}}, "retryDelaySeconds": 0.2, "journalPath": "journal.db", "shutdownSeconds": 10 },
               "watch": [ { "path": "inbox", "recursive": true, "pipeline": "default" } ],
-              "pipelines": { "default": { "image": {{pipelineImageStages}}, "audio": {{pipelineAudioStages}}, "video": [ { "stage": "probe" } ] } },
+              "pipelines": { "default": { "image": {{pipelineImageStages}}, "audio": {{pipelineAudioStages}}, "video": {{pipelineVideoStages}} } },
               "outputs": { "sidecar": "beside" }
             }
             """);
