@@ -14,6 +14,10 @@ using MediaTagger.Native.Vips;
 //   ingest IMAGE COUNT OUT.json                the worker over COUNT small files dropped at once
 //   scheduler IMAGES_DIR COUNT OUT.json BUDGET `tag` through three model stages vs naive and standalone runs, and its
 //                                              process tree's peak RSS (BUDGET: auto, or MiB for the budgeted run)
+//   whisper MODEL WAV THREADS OUT.json         our binding: load, then one Transcribe (greedy, en) of the whole file
+//   whisper-cli CLI MODEL WAV THREADS OUT.json whisper.cpp's whisper-cli with the same model and decoding parameters
+//   audio-decode AUDIO ITERS OUT.json          FfmpegAudioDecoder throughput (audio seconds per wall second)
+//   audio-memory AUDIO MODEL_ID OUT.json       `tag` with probe + vad + whisper over AUDIO, process tree RSS every 100 ms
 //   scheduler-naive MEDIA_DIR OUT.json         per file and stage: create, run one file, dispose (in process)
 //   scheduler-standalone MEDIA_DIR OUT.json    each stage created once and run over every file in worker-sized batches
 var inv = CultureInfo.InvariantCulture;
@@ -77,6 +81,18 @@ switch (args.FirstOrDefault())
     case "scheduler":
         return await SchedulerBench.RunAsync(args[1], int.Parse(args[2], inv), args[3], args.Length > 4 ? args[4] : "auto");
 
+    case "whisper":
+        return await AudioBench.WhisperAsync(args[1], args[2], int.Parse(args[3], inv), args[4]);
+
+    case "whisper-cli":
+        return await AudioBench.WhisperCliAsync(args[1], args[2], args[3], int.Parse(args[4], inv), args[5]);
+
+    case "audio-decode":
+        return await AudioBench.DecodeAsync(args[1], int.Parse(args[2], inv), args[3]);
+
+    case "audio-memory":
+        return await AudioBench.MemoryAsync(args[1], args[2], args[3]);
+
     case "scheduler-naive":
         return await InProcessStages.NaiveAsync(args[1], args[2]);
 
@@ -84,7 +100,7 @@ switch (args.FirstOrDefault())
         return await InProcessStages.StandaloneAsync(args[1], args[2]);
 
     default:
-        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg|ingest|scheduler|scheduler-naive|scheduler-standalone ... (see bench/run.sh)");
+        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg|ingest|scheduler|whisper|whisper-cli|audio-decode|audio-memory|scheduler-naive|scheduler-standalone ... (see bench/run.sh)");
         return 2;
 }
 
