@@ -70,6 +70,10 @@ public sealed class WorkerOptions
     public double BatchTimeoutSeconds { get; set; } = 60;
 
     public double TaskTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Added to a batch's limit per second of audio or video in it: transcribing on a CPU may run slower
+    /// than real time, which is not a hang.</summary>
+    public double TimeoutPerMediaSecond { get; set; } = 10;
 }
 
 public sealed class WatchEntry

@@ -76,6 +76,7 @@ public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<Media
         {
             ("modelIdleSeconds", w.ModelIdleSeconds), ("agingSeconds", w.AgingSeconds), ("hostLoadSeconds", w.HostLoadSeconds),
             ("hostHeartbeatSeconds", w.HostHeartbeatSeconds), ("batchTimeoutSeconds", w.BatchTimeoutSeconds), ("taskTimeoutSeconds", w.TaskTimeoutSeconds),
+            ("timeoutPerMediaSecond", w.TimeoutPerMediaSecond),
         })
         {
             if (value <= 0)

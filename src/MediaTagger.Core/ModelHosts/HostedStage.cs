@@ -11,11 +11,18 @@ namespace MediaTagger.Core.ModelHosts;
 /// <param name="Heartbeat">Silence (no frame at all) after which the host counts as hung and is killed.</param>
 /// <param name="BatchBase">A batch's deadline is this plus <paramref name="PerTask"/> per task.</param>
 /// <param name="Shutdown">How long a host may take to exit after "shutdown", or to answer a cancel, before it is killed.</param>
-public sealed record ModelHostLimits(TimeSpan Load, TimeSpan Heartbeat, TimeSpan BatchBase, TimeSpan PerTask, TimeSpan Shutdown)
+/// <param name="PerMediaSecond">Added per second of audio or video in the batch (the probe's duration): a 3-hour podcast
+/// may take hours to transcribe on a CPU, which is not a hang.</param>
+public sealed record ModelHostLimits(TimeSpan Load, TimeSpan Heartbeat, TimeSpan BatchBase, TimeSpan PerTask, TimeSpan Shutdown, double PerMediaSecond = 10)
 {
     public static ModelHostLimits Default { get; } = new(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
 
-    public TimeSpan BatchDeadline(int tasks) => BatchBase + (PerTask * tasks);
+    public TimeSpan BatchDeadline(int tasks, double mediaSeconds = 0) =>
+        BatchBase + (PerTask * tasks) + TimeSpan.FromSeconds(Math.Max(0, mediaSeconds) * PerMediaSecond);
+
+    /// <summary>The seconds of audio or video in a batch, from the probe results it carries.</summary>
+    public static double MediaSecondsOf(IReadOnlyList<StageInput> batch) => batch.Sum(i =>
+        i.EarlierResults.TryGetValue("probe", out var probe) && probe["duration"] is JsonValue v && v.TryGetValue<double>(out var seconds) ? seconds : 0);
 }
 
 /// <summary>A model host failed: it crashed, hung, or broke the protocol. Its in-flight batch fails; the tasks retry.</summary>
@@ -124,7 +131,8 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
         }
 
         var id = Interlocked.Increment(ref nextBatch);
-        var entry = new PendingBatch(batch.Count, time.GetUtcNow() + limits.BatchDeadline(batch.Count));
+        var mediaSeconds = ModelHostLimits.MediaSecondsOf(batch);
+        var entry = new PendingBatch(batch.Count, limits.BatchDeadline(batch.Count, mediaSeconds), time.GetUtcNow() + limits.BatchDeadline(batch.Count, mediaSeconds));
         pending[id] = entry;
         try
         {
@@ -288,7 +296,7 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
         {
             if (now > entry.Deadline)
             {
-                Kill($"model host for stage {Name} (pid {host.Id}) did not finish a batch of {entry.Count} within {limits.BatchDeadline(entry.Count).TotalSeconds:0.#} s: it hung and was killed");
+                Kill($"model host for stage {Name} (pid {host.Id}) did not finish a batch of {entry.Count} within {entry.Limit.TotalSeconds:0.#} s: it hung and was killed");
                 return;
             }
         }
@@ -344,7 +352,7 @@ public sealed partial class HostedStage : IStage, IResidentModel, IDisposable
 
     private static string LastLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Trim() ?? "";
 
-    private sealed record PendingBatch(int Count, DateTimeOffset Deadline)
+    private sealed record PendingBatch(int Count, TimeSpan Limit, DateTimeOffset Deadline)
     {
         public TaskCompletionSource<IReadOnlyList<StageOutcome>> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

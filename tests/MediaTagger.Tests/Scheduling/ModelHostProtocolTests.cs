@@ -121,6 +121,20 @@ public sealed class ModelHostProtocolTests
     }
 
     [Fact]
+    public void A_batch_of_long_audio_gets_time_in_proportion_not_the_limit_for_a_photo()
+    {
+        var limits = new ModelHostLimits(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), PerMediaSecond: 10);
+        var podcast = new StageInput(1, "/talk.mp3", MediaKind.Audio, "mp3", new Dictionary<string, JsonObject> { ["probe"] = new() { ["duration"] = 600.0 } });
+        var photo = Input(2, "/a.png");
+
+        var mediaSeconds = ModelHostLimits.MediaSecondsOf([podcast, photo]);
+
+        mediaSeconds.Should().Be(600);
+        limits.BatchDeadline(2, mediaSeconds).Should().Be(TimeSpan.FromSeconds(60 + 60 + 6000), "a 10-minute file may take 100 minutes on a slow CPU");
+        limits.BatchDeadline(1).Should().Be(TimeSpan.FromSeconds(90));
+    }
+
+    [Fact]
     public async Task A_frame_with_an_impossible_length_is_a_protocol_error_not_a_huge_allocation()
     {
         using var stream = new MemoryStream([0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3]);
