@@ -19,6 +19,11 @@ public sealed unsafe class WhisperModel : IDisposable
     internal const string Engine = "whisper.cpp";
 
     private readonly SafeWhisperContextHandle context;
+
+    // One decoding state (KV caches, compute buffers) for every call, as whisper.cpp's own CLI keeps: creating it per
+    // call cost tens of milliseconds each, which a chunked transcription pays per chunk. Calls are serialised by
+    // callGate, and whisper_full_with_state resets the state at the start of each run.
+    private SafeWhisperStateHandle? sharedState;
     private readonly ILogger logger;
     private readonly Lock callGate = new();
     private readonly int endOfTextToken;
@@ -232,7 +237,7 @@ public sealed unsafe class WhisperModel : IDisposable
         {
             ObjectDisposedException.ThrowIf(context.IsClosed, this);
             using var capture = WhisperNativeLog.Begin(logger);
-            using var state = SafeWhisperStateHandle.Create(context, capture);
+            var state = SharedState(capture);
             var detection = DetectLanguageScores(state, pcm16kMono, offsetMs, ThreadCount(threads), capture);
             cancellationToken.ThrowIfCancellationRequested();
             return detection;
@@ -241,6 +246,12 @@ public sealed unsafe class WhisperModel : IDisposable
 
     public void Dispose()
     {
+        lock (callGate)
+        {
+            sharedState?.Dispose();
+            sharedState = null;
+        }
+
         if (!context.IsClosed)
         {
             // A state still in use holds a reference: the context is freed when that call ends.
@@ -249,6 +260,10 @@ public sealed unsafe class WhisperModel : IDisposable
         }
     }
 
+    /// <summary>The decoding state, created on first use; callers hold callGate.</summary>
+    private SafeWhisperStateHandle SharedState(WhisperNativeLog.Capture capture) =>
+        sharedState ??= SafeWhisperStateHandle.Create(context, capture);
+
     /// <summary>Runs whisper.cpp's language detector on the audio, whatever the model (tests use it on English-only models).</summary>
     internal WhisperLanguageDetection DetectLanguageScores(ReadOnlySpan<float> pcm, int offsetMs, int threads)
     {
@@ -256,7 +271,7 @@ public sealed unsafe class WhisperModel : IDisposable
         {
             ObjectDisposedException.ThrowIf(context.IsClosed, this);
             using var capture = WhisperNativeLog.Begin(logger);
-            using var state = SafeWhisperStateHandle.Create(context, capture);
+            var state = SharedState(capture);
             return DetectLanguageScores(state, pcm, offsetMs, ThreadCount(threads), capture);
         }
     }
@@ -389,7 +404,7 @@ public sealed unsafe class WhisperModel : IDisposable
             input = speech.Samples;
         }
 
-        using var state = SafeWhisperStateHandle.Create(context, capture);
+        var state = SharedState(capture);
 
         float? languageProbability = null;
         if (language is null)
