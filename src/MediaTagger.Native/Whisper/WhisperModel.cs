@@ -161,6 +161,21 @@ public sealed unsafe class WhisperModel : IDisposable
         }
 
         var model = new WhisperModel(context, fullPath, device, hasWeights, logger);
+        try
+        {
+            // The decoding state is part of loading, as in whisper.cpp's CLI: its buffers are sized now, and a model
+            // that cannot get them fails here rather than on the first file.
+            lock (model.callGate)
+            {
+                model.SharedState(capture);
+            }
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+
         var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var version = Version;
         WhisperLog.ModelLoaded(logger, version, fullPath, model.ModelType, model.IsMultilingual ? "multilingual" : "English-only",
