@@ -465,7 +465,15 @@ public sealed partial class MediaProcessor
             }
 
             var now = time.GetUtcNow();
-            var nextRetry = journal.Backlog(now).Where(b => b.NextRetryAt is not null).Select(b => b.NextRetryAt!.Value).DefaultIfEmpty().Min();
+            var backlog = journal.Backlog(now);
+            if (backlog.Any(b => b.Claimable > 0))
+            {
+                // A retry fell due between the batch's look at the journal and this one: run it, do not stop.
+                await Task.Delay(TimeSpan.FromMilliseconds(10), time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var nextRetry = backlog.Where(b => b.NextRetryAt is not null).Select(b => b.NextRetryAt!.Value).DefaultIfEmpty().Min();
             if (nextRetry == default)
             {
                 PublishSidecars();
