@@ -100,6 +100,33 @@ public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<Media
             yield return "$.pipelines: no pipeline is defined";
         }
 
+        // A stage name stands for one stage (one model host) per worker: the same name defined with other parameters
+        // elsewhere would silently run with the first definition, so it is an error that names both places.
+        var firstDefinition = new Dictionary<string, (string Path, StageDefinition Definition)>(StringComparer.Ordinal);
+        foreach (var (pipelineName, pipeline) in o.Pipelines)
+        {
+            foreach (var (kind, stages) in new[] { ("image", pipeline.Image), ("audio", pipeline.Audio), ("video", pipeline.Video) })
+            {
+                for (var i = 0; i < stages.Count; i++)
+                {
+                    var here = $"$.pipelines.{pipelineName}.{kind}[{i}]";
+                    if (string.IsNullOrWhiteSpace(stages[i].Stage))
+                    {
+                        continue;
+                    }
+
+                    if (!firstDefinition.TryGetValue(stages[i].Stage, out var first))
+                    {
+                        firstDefinition[stages[i].Stage] = (here, stages[i]);
+                    }
+                    else if (!SameDefinition(first.Definition, stages[i]))
+                    {
+                        yield return $"{here}: stage '{stages[i].Stage}' has other parameters than at {first.Path}; a stage name has one definition per worker (give both the same \"with\" and priority)";
+                    }
+                }
+            }
+        }
+
         foreach (var (pipelineName, pipeline) in o.Pipelines)
         {
             foreach (var (kind, stages) in new[] { ("image", pipeline.Image), ("audio", pipeline.Audio), ("video", pipeline.Video) })
@@ -214,6 +241,10 @@ public sealed partial class MediaTaggerOptionsValidator : IValidateOptions<Media
     }
 
     private string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
+
+    private static bool SameDefinition(StageDefinition a, StageDefinition b) =>
+        a.Priority.Equals(b.Priority) && a.With.Count == b.With.Count
+        && a.With.All(p => b.With.TryGetValue(p.Key, out var v) && string.Equals(v, p.Value, StringComparison.Ordinal));
 
     private static string Num(double v) => v.ToString(CultureInfo.InvariantCulture);
 

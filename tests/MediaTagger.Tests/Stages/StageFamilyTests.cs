@@ -59,7 +59,8 @@ public sealed class StageFamilyTests
             "$.pipelines.default.image[2].with.colour: unknown parameter of stage faces (it takes model, threshold, iou, maxFaces)",
             "$.pipelines.default.image[3].with.maxSide: must be between 32 and 4096 (is 10)",
             "$.pipelines.default.image[3].with.minConfidence: '0,5' is not a number",
-            "$.pipelines.default.audio[0].with.ffprobeTimeoutSeconds: must be between 0.001 and 86400 (is 0)");
+            "$.pipelines.default.audio[0].with.ffprobeTimeoutSeconds: must be between 0.001 and 86400 (is 0)",
+            "$.pipelines.default.audio[0]: stage 'probe' has other parameters than at $.pipelines.default.image[0]; a stage name has one definition per worker (give both the same \"with\" and priority)");
     }
 
     [Fact]
