@@ -50,6 +50,8 @@ public sealed partial class StageScheduler : IDisposable
     private readonly ILogger logger;
     private readonly string? snapshotPath;
     private readonly Dictionary<string, Resident> resident = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StageModel?> models = new(StringComparer.Ordinal);
+    private string? lastSnapshot;
     private readonly Lock gate = new();
     private int loads;
     private int unloads;
@@ -102,7 +104,7 @@ public sealed partial class StageScheduler : IDisposable
     /// </summary>
     public IStage Acquire(string stageName)
     {
-        var model = modelOf(stageName);
+        var model = ModelFor(stageName);
         if (model is null)
         {
             return stages.Get(stageName);
@@ -242,10 +244,19 @@ public sealed partial class StageScheduler : IDisposable
 
         try
         {
+            // The idle worker calls this every second: the file is rewritten only when what it says has changed.
+            var snapshot = Snapshot(backlog);
+            var content = JsonSerializer.Serialize(snapshot with { At = default }, SchedulerSnapshot.Json);
+            if (content == lastSnapshot && File.Exists(snapshotPath))
+            {
+                return;
+            }
+
             Directory.CreateDirectory(Path.GetDirectoryName(snapshotPath)!);
             var temp = snapshotPath + ".tmp";
-            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(Snapshot(backlog), SchedulerSnapshot.Json));
+            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(snapshot, SchedulerSnapshot.Json));
             File.Move(temp, snapshotPath, overwrite: true);
+            lastSnapshot = content;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -259,9 +270,12 @@ public sealed partial class StageScheduler : IDisposable
         WriteSnapshot(null);
     }
 
+    /// <summary>A stage's model never changes while the worker runs: resolved (options parsed, catalog read) once.</summary>
+    private StageModel? ModelFor(string stageName) => models.GetOrAdd(stageName, modelOf);
+
     private bool IsWarm(string stageName)
     {
-        if (modelOf(stageName) is null)
+        if (ModelFor(stageName) is null)
         {
             return true;
         }
