@@ -17,6 +17,7 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     private readonly Func<TOptions, StageContext, IStage> create;
     private readonly Func<TOptions, string>? modelId;
     private readonly string? provenanceRole;
+    private readonly Func<TOptions, IEnumerable<string>>? namedFiles;
 
     /// <summary>A family whose stages need no model; <paramref name="defaults"/> may start from the worker's limits.</summary>
     public StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults,
@@ -55,8 +56,10 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     }
 
     private StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults, Action<TOptions>? configureDefaults,
-        Func<TOptions, StageContext, IStage> create, Func<TOptions, string>? modelId, string? provenanceRole)
+        Func<TOptions, StageContext, IStage> create, Func<TOptions, string>? modelId, string? provenanceRole,
+        Func<TOptions, IEnumerable<string>>? namedFiles = null)
     {
+        this.namedFiles = namedFiles;
         Name = name;
         this.parameters = parameters;
         this.defaults = defaults;
@@ -75,7 +78,14 @@ internal sealed class StageFamily<TOptions> : IStageFamily
 
     /// <summary>This family with <paramref name="earlier"/>'s configureDefaults run before its own (AddXStage called twice).</summary>
     public StageFamily<TOptions> After(StageFamily<TOptions> earlier) =>
-        new(Name, parameters, defaults, earlier.ConfigureDefaults + ConfigureDefaults, create, modelId, provenanceRole);
+        new(Name, parameters, defaults, earlier.ConfigureDefaults + ConfigureDefaults, create, modelId, provenanceRole, namedFiles);
+
+    /// <summary>
+    /// This family with files its options name (a vocabulary, a schema) counted as part of what decides the output:
+    /// their contents go into <see cref="ModelSha"/>, so editing one makes the sidecars it shaped stale.
+    /// </summary>
+    public StageFamily<TOptions> DecidedByFiles(Func<TOptions, IEnumerable<string>> files) =>
+        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, files);
 
     public IReadOnlyList<StageParameterProblem> Check(StageDefinition definition, WorkerOptions worker) =>
         parameters.Read(Defaults(worker), definition.With);
@@ -83,8 +93,25 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     public ModelEntry? ModelOf(StageDefinition definition, StageContext context) =>
         modelId is null ? null : context.Models[modelId(Options(definition, context.Worker))];
 
-    public string? ModelSha(StageDefinition definition, StageContext context) =>
-        ModelOf(definition, context)?.File(provenanceRole!).Checksum;
+    public string? ModelSha(StageDefinition definition, StageContext context)
+    {
+        var model = ModelOf(definition, context)?.File(provenanceRole!).Checksum;
+        if (namedFiles is null)
+        {
+            return model;
+        }
+
+        var files = namedFiles(Options(definition, context.Worker)).ToList();
+        if (files.Count == 0)
+        {
+            return model;
+        }
+
+        // A file that went missing hashes as such: the stage will fail to start, and the sidecars are stale either way.
+        var contents = string.Join('\n', files.Select(f => f + "=" + (File.Exists(f) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))) : "missing")));
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(contents)));
+        return model is null ? "files:" + hash : model + "+files:" + hash;
+    }
 
     public IStage Create(StageDefinition definition, StageContext context) => create(Options(definition, context.Worker), context);
 

@@ -56,6 +56,25 @@ internal sealed class StageParameters<TOptions>
         },
         options => string.IsNullOrWhiteSpace(get(options)) ? "is empty" : problem(get(options).Trim()));
 
+    /// <summary>
+    /// A string that may be empty (the empty string means "not set", as for an optional file); when it is not empty,
+    /// <paramref name="problem"/> must accept it (return null for it).
+    /// </summary>
+    public StageParameters<TOptions> OptionalText(string key, Func<TOptions, string> get, Action<TOptions, string> set, Func<string, string?>? problem = null) => Add(
+        key,
+        (options, text) =>
+        {
+            var value = text.Trim();
+            if (value.Length > 0 && problem?.Invoke(value) is { } message)
+            {
+                return message;
+            }
+
+            set(options, value);
+            return null;
+        },
+        options => get(options).Trim() is { Length: > 0 } value ? problem?.Invoke(value) : null);
+
     /// <summary>A whole number between <paramref name="min"/> and <paramref name="max"/> (no upper bound when null).</summary>
     public StageParameters<TOptions> Integer<T>(string key, Func<TOptions, T> get, Action<TOptions, T> set, T min, T? max = null)
         where T : struct, IBinaryInteger<T> => Add(

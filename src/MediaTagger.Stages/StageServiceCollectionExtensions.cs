@@ -4,8 +4,10 @@ using MediaTagger.Core.Stages;
 using MediaTagger.Stages.Faces;
 using MediaTagger.Stages.ImageNet;
 using MediaTagger.Stages.Keyframes;
+using MediaTagger.Stages.Llm;
 using MediaTagger.Stages.Ocr;
 using MediaTagger.Stages.Probe;
+using MediaTagger.Stages.Tags;
 using MediaTagger.Stages.Vad;
 using MediaTagger.Stages.Whisper;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,9 +20,10 @@ namespace MediaTagger.Stages;
 
 public static class StageServiceCollectionExtensions
 {
-    /// <summary>Adds every stage family of this build: probe, keyframes, imagenet, faces, ocr, vad and whisper, with their own defaults.</summary>
+    /// <summary>Adds every stage family of this build: probe, keyframes, imagenet, faces, ocr, vad, whisper, llm and tags, with their own defaults.</summary>
     public static IServiceCollection AddMediaTaggerStages(this IServiceCollection services) =>
-        services.AddProbeStage().AddKeyframesStage().AddImageNetStage().AddFacesStage().AddOcrStage().AddVadStage().AddWhisperStage();
+        services.AddProbeStage().AddKeyframesStage().AddImageNetStage().AddFacesStage().AddOcrStage().AddVadStage().AddWhisperStage()
+            .AddLlmStage().AddTagsStage();
 
     /// <summary>
     /// Registers a family as an <see cref="IStageFamily"/>, and the <see cref="StageCatalog"/> made of all registered

@@ -39,8 +39,12 @@ public interface IJournal : IDisposable
     /// was removed meanwhile): the result is stale and was dropped.</summary>
     bool CompleteTask(long taskId, string resultJson, DateTimeOffset now);
 
-    /// <summary>Records a failure of a Running task and retries, fails or quarantines it. False when it is no longer running.</summary>
-    bool FailTask(long taskId, string error, TaskFailure failure, DateTimeOffset now);
+    /// <summary>
+    /// Records a failure of a Running task and retries, fails or quarantines it. <paramref name="detailsJson"/> is
+    /// what the stage kept of the failed attempt (an LLM's raw answer), shown in the sidecar beside the error; it
+    /// never counts as a result for later stages. False when the task is no longer running.
+    /// </summary>
+    bool FailTask(long taskId, string error, TaskFailure failure, DateTimeOffset now, string? detailsJson = null);
 
     /// <summary>Unfinished items whose tasks are all terminal: their sidecar can be written.</summary>
     IReadOnlyList<long> ItemsAwaitingSidecar();

@@ -364,7 +364,7 @@ public sealed partial class SqliteJournal : IJournal
         return true;
     }
 
-    public bool FailTask(long taskId, string error, TaskFailure failure, DateTimeOffset now)
+    public bool FailTask(long taskId, string error, TaskFailure failure, DateTimeOffset now, string? detailsJson = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(error);
         ArgumentNullException.ThrowIfNull(failure);
@@ -379,11 +379,11 @@ public sealed partial class SqliteJournal : IJournal
             };
             var updated = Execute(tx,
                 """
-                UPDATE tasks SET state = $state, error = $error, result_json = NULL,
+                UPDATE tasks SET state = $state, error = $error, result_json = $details,
                     not_before = COALESCE($retryAt, not_before), finished_at = $finishedAt
                 WHERE id = $id AND state = 'running'
                 """,
-                ("$id", taskId), ("$state", DbText.Of(state)), ("$error", error), ("$retryAt", failure.RetryAt?.UtcTicks),
+                ("$id", taskId), ("$state", DbText.Of(state)), ("$error", error), ("$details", detailsJson), ("$retryAt", failure.RetryAt?.UtcTicks),
                 ("$finishedAt", state == TaskState.Pending ? null : now.UtcTicks));
             if (updated == 0)
             {

@@ -368,7 +368,8 @@ public sealed partial class MediaProcessor
             }
             else
             {
-                journal.FailTask(task.TaskId, outcome.Error!, TaskFailure.Permanent, now);
+                // What the stage kept of the failed attempt (an LLM's raw answer) goes into the sidecar beside the error.
+                journal.FailTask(task.TaskId, outcome.Error!, TaskFailure.Permanent, now, outcome.Result?.ToJsonString());
             }
         }
     }

@@ -46,6 +46,12 @@ public static class SidecarDocument
         return ok == stages.Count ? "complete" : ok == 0 || stages[0].State != "done" ? "failed" : "partial";
     }
 
+    /// <summary>The stage whose normalized list is the sidecar's "tags" when the pipeline has it.</summary>
+    public const string TagsStage = "tags";
+
+    /// <summary>The stage whose "summary" and "title" are the sidecar's.</summary>
+    public const string SummaryStage = "llm";
+
     public static JsonObject Build(SidecarInput input, string generatorVersion, DateTimeOffset at)
     {
         var source = new JsonObject
@@ -99,8 +105,9 @@ public static class SidecarDocument
             ["source"] = source,
             ["status"] = StatusOf(input.Stages),
             ["stages"] = stages,
-            ["tags"] = new JsonArray(tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).Select(t => (JsonNode)t).ToArray()),
-            ["summary"] = null,
+            ["tags"] = TopLevelTags(input.Stages, tags),
+            ["summary"] = TextOf(input.Stages, SummaryStage, "summary"),
+            ["title"] = TextOf(input.Stages, SummaryStage, "title"),
             ["errors"] = errors,
             ["notes"] = new JsonArray(input.Notes.Select(n => (JsonNode)n).ToArray()),
             // Files written from this record (format: file name in the sidecar's folder); filled in by the publisher.
@@ -115,4 +122,21 @@ public static class SidecarDocument
             },
         };
     }
+
+    /// <summary>
+    /// The tags stage's list when it ran (merged, cleaned, held to a vocabulary); without that stage in the
+    /// pipeline, every stage's "tags" merged as written, without case-insensitive duplicates; [] when the tags stage failed.
+    /// </summary>
+    private static JsonArray TopLevelTags(IReadOnlyList<StageRecord> stages, List<string> merged)
+    {
+        if (stages.FirstOrDefault(s => s.Stage == TagsStage) is { } normalized)
+        {
+            return normalized.State == "done" && normalized.Result?["tags"] is JsonArray list ? (JsonArray)list.DeepClone() : [];
+        }
+
+        return new JsonArray(merged.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).Select(t => (JsonNode)t).ToArray());
+    }
+
+    private static string? TextOf(IReadOnlyList<StageRecord> stages, string stage, string key) =>
+        stages.FirstOrDefault(s => s.Stage == stage && s.State == "done")?.Result?[key] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 }
