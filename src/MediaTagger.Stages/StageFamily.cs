@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MediaTagger.Core.Configuration;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
@@ -17,6 +18,7 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     private readonly Func<TOptions, StageContext, IStage> create;
     private readonly Func<TOptions, string>? modelId;
     private readonly string? provenanceRole;
+    private readonly (Func<TOptions, string> Root, Func<JsonObject, IEnumerable<string>> Files)? content;
 
     /// <summary>A family whose stages need no model; <paramref name="defaults"/> may start from the worker's limits.</summary>
     public StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults,
@@ -55,8 +57,10 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     }
 
     private StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults, Action<TOptions>? configureDefaults,
-        Func<TOptions, StageContext, IStage> create, Func<TOptions, string>? modelId, string? provenanceRole)
+        Func<TOptions, StageContext, IStage> create, Func<TOptions, string>? modelId, string? provenanceRole,
+        (Func<TOptions, string> Root, Func<JsonObject, IEnumerable<string>> Files)? content = null)
     {
+        this.content = content;
         Name = name;
         this.parameters = parameters;
         this.defaults = defaults;
@@ -75,7 +79,15 @@ internal sealed class StageFamily<TOptions> : IStageFamily
 
     /// <summary>This family with <paramref name="earlier"/>'s configureDefaults run before its own (AddXStage called twice).</summary>
     public StageFamily<TOptions> After(StageFamily<TOptions> earlier) =>
-        new(Name, parameters, defaults, earlier.ConfigureDefaults + ConfigureDefaults, create, modelId, provenanceRole);
+        new(Name, parameters, defaults, earlier.ConfigureDefaults + ConfigureDefaults, create, modelId, provenanceRole, content ?? earlier.content);
+
+    /// <summary>
+    /// This family, whose stages keep files of their own for each media file under the folder <paramref name="root"/>
+    /// reads from the options (never a "with" key: one folder for every definition), named in each result by
+    /// <paramref name="files"/>. The worker deletes them with the media file (<see cref="StageContent"/>).
+    /// </summary>
+    public StageFamily<TOptions> WithContent(Func<TOptions, string> root, Func<JsonObject, IEnumerable<string>> files) =>
+        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, (root, files));
 
     public IReadOnlyList<StageParameterProblem> Check(StageDefinition definition, WorkerOptions worker) =>
         parameters.Read(Defaults(worker), definition.With);
@@ -87,6 +99,9 @@ internal sealed class StageFamily<TOptions> : IStageFamily
         ModelOf(definition, context)?.File(provenanceRole!).Checksum;
 
     public IStage Create(StageDefinition definition, StageContext context) => create(Options(definition, context.Worker), context);
+
+    public StageContent? Content(WorkerOptions worker) =>
+        content is { } c ? new StageContent(Name, Path.GetFullPath(c.Root(Defaults(worker))), c.Files) : null;
 
     /// <summary>The options a definition stands for; throws one <see cref="ArgumentException"/> listing every problem.</summary>
     internal TOptions Options(StageDefinition definition, WorkerOptions worker)
