@@ -3,10 +3,20 @@
 #   apt:  libvips42, ffmpeg
 #   npm:  onnxruntime-node@1.30.0 (libonnxruntime.so.1), @node-llama-cpp/linux-x64@3.22.1 (llama.cpp libs),
 #         node-llama-cpp@3.22.1 (llama.h for ABI checks), nodejs-whisper@0.3.1 (whisper.cpp 1.9.1 source)
-#   build: one self-contained libwhisper.so per CPU variant, exporting only whisper_*
+#   build: one self-contained libwhisper.so per CPU variant, exporting only whisper_*; and a CUDA variant
+#          (whisper/cuda) when MEDIATAGGER_WHISPER_CUDA=1, or by itself when nvcc is found and an NVIDIA GPU is
+#          present (MEDIATAGGER_WHISPER_CUDA=0 never builds it). The CPU variants are built either way.
 # Idempotent: every step leaves a stamp naming what it produced; a second run checks the stamps and
 # downloads nothing. Everything lands in $MEDIATAGGER_NATIVE_DIR (default: <repo>/.native).
+#   --whisper-only   only the whisper.cpp builds, from the source or tarball already in the native folder (no apt,
+#                    no downloads): for a GPU machine without network that was handed the folder.
 set -euo pipefail
+WHISPER_ONLY=0
+case "${1:-}" in
+  "") ;;
+  --whisper-only) WHISPER_ONLY=1 ;;
+  *) echo "usage: eng/setup-native.sh [--whisper-only]" >&2; exit 2 ;;
+esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NATIVE_DIR="${MEDIATAGGER_NATIVE_DIR:-$ROOT/.native}"
@@ -29,6 +39,11 @@ die() { printf '[setup-native] ERROR: %s\n' "$*" >&2; exit 1; }
 # ---------------------------------------------------------------- apt packages
 APT_PACKAGES=(libvips42 ffmpeg libsqlite3-0)
 BUILD_TOOLS=(cmake g++ make npm git python3)
+if [ "$WHISPER_ONLY" = 1 ]; then
+  APT_PACKAGES=()
+  BUILD_TOOLS=()
+  for t in cmake g++ make; do command -v "$t" >/dev/null 2>&1 || die "--whisper-only needs $t on PATH"; done
+fi
 
 APT_LOG="$(mktemp)"
 missing_apt=()
@@ -92,7 +107,9 @@ stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
 # ---------------------------------------------------------------- ONNX Runtime
 ORT_DIR="$NATIVE_DIR/onnxruntime"
-if ! stamp_ok "$ORT_DIR/.stamp" "$ORT_SPEC $ORT_SHA"; then
+if [ "$WHISPER_ONLY" = 1 ]; then
+  : # the other engines are left as they are
+elif ! stamp_ok "$ORT_DIR/.stamp" "$ORT_SPEC $ORT_SHA"; then
   tgz="$(fetch "$ORT_SPEC" "$ORT_SHA")"
   rm -rf "$ORT_DIR"; mkdir -p "$ORT_DIR"
   tar -xzf "$tgz" -C "$ORT_DIR" --strip-components=5 package/bin/napi-v6/linux/x64/libonnxruntime.so.1
@@ -103,7 +120,9 @@ fi
 
 # ---------------------------------------------------------------- llama.cpp
 LLAMA_DIR="$NATIVE_DIR/llama"
-if ! stamp_ok "$LLAMA_DIR/.stamp" "$LLAMA_SPEC $LLAMA_SHA"; then
+if [ "$WHISPER_ONLY" = 1 ]; then
+  :
+elif ! stamp_ok "$LLAMA_DIR/.stamp" "$LLAMA_SPEC $LLAMA_SHA"; then
   tgz="$(fetch "$LLAMA_SPEC" "$LLAMA_SHA")"
   rm -rf "$LLAMA_DIR"; mkdir -p "$LLAMA_DIR"
   tar -xzf "$tgz" -C "$LLAMA_DIR" --strip-components=3 --wildcards 'package/bins/linux-x64/*'
@@ -114,7 +133,9 @@ fi
 
 # ---------------------------------------------------------------- headers (ABI checks)
 INC_DIR="$NATIVE_DIR/include"
-if ! stamp_ok "$INC_DIR/.stamp" "$LLAMA_SRC_SPEC $LLAMA_SRC_SHA $WHISPER_SPEC"; then
+if [ "$WHISPER_ONLY" = 1 ]; then
+  :
+elif ! stamp_ok "$INC_DIR/.stamp" "$LLAMA_SRC_SPEC $LLAMA_SRC_SHA $WHISPER_SPEC"; then
   tgz="$(fetch "$LLAMA_SRC_SPEC" "$LLAMA_SRC_SHA")"
   rm -rf "$INC_DIR"; mkdir -p "$INC_DIR/llama" "$INC_DIR/whisper"
   work="$(mktemp -d)"
@@ -136,24 +157,87 @@ if ! (cpu_has avx2 && cpu_has fma && cpu_has f16c) || [ "${MEDIATAGGER_WHISPER_V
   variants+=(sse42)
 fi
 
+# CUDA: nvcc from PATH, CUDA_HOME or /usr/local/cuda; a GPU is present when the NVIDIA driver lists one.
+find_nvcc() {
+  local c
+  for c in "$(command -v nvcc 2>/dev/null || true)" "${CUDA_HOME:+$CUDA_HOME/bin/nvcc}" /usr/local/cuda/bin/nvcc; do
+    [ -n "$c" ] && [ -x "$c" ] && { printf '%s\n' "$c"; return 0; }
+  done
+  return 1
+}
+gpu_present() {
+  { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q '^GPU '; } \
+    || [ -n "$(ls -A /proc/driver/nvidia/gpus 2>/dev/null)" ]
+}
+case "${MEDIATAGGER_WHISPER_CUDA:-auto}" in
+  1)
+    NVCC="$(find_nvcc)" || die "MEDIATAGGER_WHISPER_CUDA=1 but nvcc was not found (PATH, \$CUDA_HOME/bin, /usr/local/cuda/bin): install the CUDA toolkit or set CUDA_HOME"
+    variants+=(cuda) ;;
+  0) ;;
+  auto)
+    if NVCC="$(find_nvcc)" && gpu_present; then
+      say "nvcc ($NVCC) and an NVIDIA GPU found: building the CUDA variant of whisper.cpp too (MEDIATAGGER_WHISPER_CUDA=0 skips it)"
+      variants+=(cuda)
+    fi ;;
+  *) die "MEDIATAGGER_WHISPER_CUDA must be 1 (build the CUDA variant), 0 (never) or unset (when nvcc and a GPU are found), not '${MEDIATAGGER_WHISPER_CUDA}'" ;;
+esac
+
+# CUDA_LINK: how the CUDA variant links the toolkit's cudart, cublas and cublasLt (found next to nvcc, also in pip's
+# nvidia-* layout, by their real file names so no development symlinks are needed; their folders become the library's
+# run path) and the driver's libcuda (the toolkit's stubs/ where the driver's is not found).
+CUDA_LINK=()
+cuda_link_flags() {
+  local root f lib
+  root="$(readlink -f "$(dirname "$(readlink -f "$NVCC")")/..")"
+  local search=("$root")
+  # pip's layout keeps each library in its own nvidia/<name>/ folder beside the compiler's
+  [ "$(basename "$(readlink -f "$root/..")")" = nvidia ] && search+=("$(readlink -f "$root/..")")
+  for lib in cudart cublas cublasLt; do
+    f="$(find "${search[@]}" -maxdepth 6 -name "lib$lib.so*" -not -path '*stubs*' 2>/dev/null | sort | head -n1 || true)"
+    [ -n "$f" ] || die "the CUDA variant needs lib$lib.so (CUDA toolkit), not found under ${search[*]}"
+    CUDA_LINK+=("-L$(dirname "$f")" "-Wl,-rpath,$(dirname "$f")" "-l:$(basename "$f")")
+  done
+  f="$(find /usr/local/nvidia/lib64 /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib/wsl/lib -maxdepth 1 -name 'libcuda.so.1' 2>/dev/null | head -n1 || true)"
+  [ -n "$f" ] || f="$(find "${search[@]}" -maxdepth 7 -path '*stubs*' -name 'libcuda.so' 2>/dev/null | head -n1 || true)"
+  [ -n "$f" ] || die "the CUDA variant needs libcuda (the NVIDIA driver's libcuda.so.1, or the toolkit's stubs/libcuda.so), not found"
+  CUDA_LINK+=("-L$(dirname "$f")" "-l:$(basename "$f")")
+}
+
 WHISPER_SRC="$NATIVE_DIR/whisper-src"
 build_whisper() {
   local variant="$1" out="$NATIVE_DIR/whisper/$1" isa
   local key="$WHISPER_SPEC $WHISPER_SHA $variant v2"
+  if [ "$variant" = cuda ]; then
+    key="$key $("$NVCC" --version | grep -o 'release [0-9.]*' || true) archs ${MEDIATAGGER_WHISPER_CUDA_ARCHS:-auto}"
+  fi
   stamp_ok "$out/.stamp" "$key" && return 0
   if ! stamp_ok "$WHISPER_SRC/.stamp" "$WHISPER_SPEC $WHISPER_SHA"; then
+    if [ "$WHISPER_ONLY" = 1 ] && [ ! -f "$CACHE/nodejs-whisper-0.3.1.tgz" ]; then
+      die "--whisper-only needs $WHISPER_SRC (stamped) or $CACHE/nodejs-whisper-0.3.1.tgz: copy one from a machine that ran eng/setup-native.sh"
+    fi
     local tgz; tgz="$(fetch "$WHISPER_SPEC" "$WHISPER_SHA")"
     rm -rf "$WHISPER_SRC"; mkdir -p "$WHISPER_SRC"
     tar -xzf "$tgz" -C "$WHISPER_SRC" --strip-components=3 package/cpp/whisper.cpp
     echo "$WHISPER_SPEC $WHISPER_SHA" >"$WHISPER_SRC/.stamp"
   fi
+  local avx2="-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+  local archives=(libwhisper.a libggml.a libggml-cpu.a libggml-base.a) extra=()
   case "$variant" in
-    avx2)  isa="-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" ;;
+    avx2)  isa="$avx2" ;;
     sse42) isa="-DGGML_SSE42=ON -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF" ;;
+    cuda)
+      # The CPU part as in avx2; GPU code for this machine's GPU, or for common data-centre and desktop GPUs
+      # (Turing to Hopper) where none is visible. MEDIATAGGER_WHISPER_CUDA_ARCHS overrides (e.g. "90").
+      local archs="${MEDIATAGGER_WHISPER_CUDA_ARCHS:-}"
+      [ -n "$archs" ] || { gpu_present && archs=native || archs="75;80;86;89;90"; }
+      isa="$avx2 -DGGML_CUDA=ON -DCMAKE_CUDA_COMPILER=$NVCC -DCMAKE_CUDA_ARCHITECTURES=$archs"
+      isa="$isa -DCUDAToolkit_ROOT=$(readlink -f "$(dirname "$(readlink -f "$NVCC")")/..")"
+      archives=(libwhisper.a libggml.a libggml-cpu.a libggml-cuda.a libggml-base.a) ;;
   esac
-  say "building whisper.cpp ($variant) — about a minute on 2 cores"
+  say "building whisper.cpp ($variant) — about a minute on 2 cores$([ "$variant" = cuda ] && echo ', much longer for the CUDA kernels')"
   local bdir="$NATIVE_DIR/whisper-build/$variant"
   rm -rf "$bdir"; mkdir -p "$bdir"
+  if [ "$variant" = cuda ]; then cuda_link_flags; extra=("${CUDA_LINK[@]}"); fi
   local flags="-fvisibility=hidden -DWHISPER_SHARED -DWHISPER_BUILD"
   # shellcheck disable=SC2086
   cmake -S "$WHISPER_SRC" -B "$bdir" -DCMAKE_BUILD_TYPE=Release \
@@ -165,7 +249,7 @@ build_whisper() {
   cmake --build "$bdir" -j "$JOBS" >"$bdir/build.log" 2>&1 \
     || { tail -n 30 "$bdir/build.log" >&2; die "whisper.cpp build failed"; }
   local libs=()
-  for a in libwhisper.a libggml.a libggml-cpu.a libggml-base.a; do
+  for a in "${archives[@]}"; do
     local f; f="$(find "$bdir" -name "$a" | head -n1)"
     [ -n "$f" ] || die "whisper build produced no $a"
     libs+=("$f")
@@ -173,9 +257,9 @@ build_whisper() {
   mkdir -p "$out"
   printf '{ global: whisper_*; local: *; };\n' >"$bdir/exports.map"
   g++ -shared -o "$out/libwhisper.so" \
-    -Wl,--whole-archive "${libs[0]}" -Wl,--no-whole-archive "${libs[1]}" "${libs[2]}" "${libs[3]}" \
-    -Wl,--version-script="$bdir/exports.map" -Wl,-Bsymbolic -Wl,-soname,libwhisper.so -lpthread -lm -ldl \
-    || die "linking libwhisper.so failed"
+    -Wl,--whole-archive "${libs[0]}" -Wl,--no-whole-archive "${libs[@]:1}" \
+    -Wl,--version-script="$bdir/exports.map" -Wl,-Bsymbolic -Wl,-soname,libwhisper.so "${extra[@]}" -lpthread -lm -ldl \
+    || die "linking libwhisper.so ($variant) failed"
   local foreign
   foreign="$(nm -D --defined-only "$out/libwhisper.so" | awk '{print $3}' | grep -v '^whisper_' || true)"
   [ -z "$foreign" ] || die "libwhisper.so exports symbols other than whisper_*: $(echo "$foreign" | head -n 5 | tr '\n' ' ')"
@@ -186,7 +270,7 @@ build_whisper() {
 }
 for v in "${variants[@]}"; do build_whisper "$v"; done
 
-if [ -f "$INC_DIR/.stamp.partial" ]; then
+if [ "$WHISPER_ONLY" = 0 ] && [ -f "$INC_DIR/.stamp.partial" ]; then
   cp "$WHISPER_SRC/include/whisper.h" "$INC_DIR/whisper/"
   cp "$WHISPER_SRC/ggml/include/"*.h "$INC_DIR/whisper/"
   mv "$INC_DIR/.stamp.partial" "$INC_DIR/.stamp"

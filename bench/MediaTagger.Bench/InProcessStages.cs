@@ -130,12 +130,18 @@ internal static class InProcessStages
     }
 
     /// <summary>The product's stage families, registered as the worker registers them.</summary>
-    private static StageCatalog Catalog()
+    /// <summary>The product's stage catalog over its model catalog and store, as a model host makes it; logging only when given.</summary>
+    internal static StageCatalog Catalog(Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton(ModelCatalog.Load(ProductPaths.CatalogPath));
         services.AddSingleton(new ModelStore(ProductPaths.ModelDirectory, ProductPaths.ModelMirror));
         services.AddSingleton(Options.Create(new MediaTaggerOptions()));
+        if (loggers is not null)
+        {
+            services.AddSingleton(loggers);
+        }
+
         services.AddMediaTaggerStages();
         return services.BuildServiceProvider().GetRequiredService<StageCatalog>();
     }

@@ -20,6 +20,7 @@ using MediaTagger.Native.Vips;
 //   audio-memory AUDIO MODEL_ID OUT.json       `tag` with probe + vad + whisper over AUDIO, process tree RSS every 100 ms
 //   scheduler-naive MEDIA_DIR OUT.json         per file and stage: create, run one file, dispose (in process)
 //   scheduler-standalone MEDIA_DIR OUT.json    each stage created once and run over every file in worker-sized batches
+//   gpu-check MODEL WAV OUT.json               bench/gpu-check.sh: the whisper.cpp build and device, llama.cpp's devices
 var inv = CultureInfo.InvariantCulture;
 switch (args.FirstOrDefault())
 {
@@ -83,6 +84,9 @@ switch (args.FirstOrDefault())
 
     case "whisper":
         return await AudioBench.WhisperAsync(args[1], args[2], int.Parse(args[3], inv), args[4]);
+
+    case "gpu-check":
+        return await GpuCheck.RunAsync(args[1], args[2], args[3]);
 
     case "whisper-cli":
         return await AudioBench.WhisperCliAsync(args[1], args[2], args[3], int.Parse(args[4], inv), args[5]);

@@ -26,6 +26,7 @@ public static class NativeLibraries
     private static readonly Dictionary<string, string> LoadedFrom = new(StringComparer.Ordinal);
     private static int registered;
     private static string? nativeDirOverride;
+    private static WhisperLibraryChoice? whisperChoice;
 
     [System.Runtime.CompilerServices.ModuleInitializer]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "The resolver must be in place before any P/Invoke of this assembly runs.")]
@@ -38,7 +39,14 @@ public static class NativeLibraries
     }
 
     /// <summary>Overrides the native folder (tests, the model host). Must be called before the first native call.</summary>
-    public static void UseNativeDirectory(string directory) => nativeDirOverride = Path.GetFullPath(directory);
+    public static void UseNativeDirectory(string directory)
+    {
+        lock (Gate)
+        {
+            nativeDirOverride = Path.GetFullPath(directory);
+            whisperChoice = null;
+        }
+    }
 
     /// <summary>
     /// The folder with onnxruntime/, llama/ and whisper/: MEDIATAGGER_NATIVE_DIR, else the nearest ".native"
@@ -72,8 +80,27 @@ public static class NativeLibraries
         }
     }
 
-    /// <summary>whisper.cpp is built per instruction set; this picks the one this CPU can run.</summary>
-    public static string WhisperVariant => Avx2.IsSupported && Fma.IsSupported ? "avx2" : "sse42";
+    /// <summary>whisper.cpp's CPU builds are per instruction set; this is the one this CPU can run.</summary>
+    public static string WhisperCpuVariant => Avx2.IsSupported && Fma.IsSupported ? "avx2" : "sse42";
+
+    /// <summary>The whisper.cpp build this process loads: cuda, or the CPU build (see <see cref="WhisperLibrary"/>).</summary>
+    public static string WhisperVariant => WhisperLibrary.Variant;
+
+    /// <summary>
+    /// Which whisper.cpp build is (or will be) loaded, and why: decided once per process from the native folder, the
+    /// MEDIATAGGER_WHISPER_VARIANT override and, when a CUDA build exists, the NVIDIA driver.
+    /// </summary>
+    public static WhisperLibraryChoice WhisperLibrary
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return whisperChoice ??= WhisperLibraryChoice.Choose(NativeDirectory ?? "<no .native folder>",
+                    Environment.GetEnvironmentVariable(WhisperLibraryChoice.VariantVariable), WhisperCpuVariant, CudaDriver.Probe);
+            }
+        }
+    }
 
     public static string LlamaDirectory => Path.Combine(RequireNativeDirectory("llama.cpp"), "llama");
 
@@ -104,6 +131,11 @@ public static class NativeLibraries
             if (Loaded.TryGetValue(importName, out var handle))
             {
                 return handle;
+            }
+
+            if (importName == Whisper && WhisperLibrary.Problem is { } problem)
+            {
+                throw new NativeLibraryMissingException("whisper.cpp", problem);
             }
 
             var candidates = CandidateFor(importName);
@@ -145,7 +177,7 @@ public static class NativeLibraries
             OnnxRuntime => [Native("onnxruntime", "libonnxruntime.so.1")],
             Llama => [Native("llama", "libllama.v0.5.0.so")],
             Ggml => [Native("llama", "libggml.v0.5.0.so")],
-            Whisper => [Native("whisper", WhisperVariant, "libwhisper.so")],
+            Whisper => [WhisperLibrary.Path],
             Vips => ["libvips.so.42"],
             GObject => ["libgobject-2.0.so.0"],
             GLib => ["libglib-2.0.so.0"],
@@ -164,6 +196,10 @@ public static class NativeLibraries
     private static string HintFor(string importName) => importName switch
     {
         Vips or GObject or GLib => "Install libvips: apt-get install --no-install-recommends libvips42 (as root), or " + SetupHint,
+        Whisper when WhisperLibrary.IsCuda =>
+            $"The CUDA build of whisper.cpp was chosen ({WhisperLibrary.Reason}). It needs the NVIDIA driver and the CUDA runtime " +
+            $"libraries it was built with (libcudart, libcublas; found through its run path or LD_LIBRARY_PATH): {WhisperLibraryChoice.CudaBuildHint}. " +
+            $"To run on the CPU instead, set {WhisperLibraryChoice.VariantVariable}=cpu.",
         Whisper when WhisperVariant == "sse42" =>
             "This CPU lacks AVX2/FMA, so the SSE4.2 build of whisper.cpp is needed: " + SetupHint,
         _ => SetupHint,

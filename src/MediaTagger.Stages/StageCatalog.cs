@@ -26,9 +26,13 @@ public sealed class StageCatalog
 
         this.context = context;
         Names = this.families.Keys.ToHashSet(StringComparer.Ordinal);
+        Contents = this.families.Values.Select(f => f.Content(context.Worker)).OfType<StageContent>().ToArray();
     }
 
     public IReadOnlySet<string> Names { get; }
+
+    /// <summary>The files stages keep for media files beside the journal, one entry per family that keeps any.</summary>
+    public IReadOnlyList<StageContent> Contents { get; }
 
     /// <summary>Creates a stage; a missing model throws <see cref="ModelNotInstalledException"/> naming the pull command.</summary>
     public IStage Create(StageDefinition definition) => Family(definition).Create(definition, context);

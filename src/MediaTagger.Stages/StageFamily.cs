@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MediaTagger.Core.Configuration;
 using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
@@ -18,6 +19,7 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     private readonly Func<TOptions, string>? modelId;
     private readonly string? provenanceRole;
     private readonly Func<TOptions, IEnumerable<string>>? namedFiles;
+    private readonly (Func<TOptions, string> Root, Func<JsonObject, IEnumerable<string>> Files)? content;
 
     /// <summary>A family whose stages need no model; <paramref name="defaults"/> may start from the worker's limits.</summary>
     public StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults,
@@ -57,8 +59,10 @@ internal sealed class StageFamily<TOptions> : IStageFamily
 
     private StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults, Action<TOptions>? configureDefaults,
         Func<TOptions, StageContext, IStage> create, Func<TOptions, string>? modelId, string? provenanceRole,
+        (Func<TOptions, string> Root, Func<JsonObject, IEnumerable<string>> Files)? content = null,
         Func<TOptions, IEnumerable<string>>? namedFiles = null)
     {
+        this.content = content;
         this.namedFiles = namedFiles;
         Name = name;
         this.parameters = parameters;
@@ -78,14 +82,22 @@ internal sealed class StageFamily<TOptions> : IStageFamily
 
     /// <summary>This family with <paramref name="earlier"/>'s configureDefaults run before its own (AddXStage called twice).</summary>
     public StageFamily<TOptions> After(StageFamily<TOptions> earlier) =>
-        new(Name, parameters, defaults, earlier.ConfigureDefaults + ConfigureDefaults, create, modelId, provenanceRole, namedFiles);
+        new(Name, parameters, defaults, earlier.ConfigureDefaults + ConfigureDefaults, create, modelId, provenanceRole, content ?? earlier.content, namedFiles ?? earlier.namedFiles);
+
+    /// <summary>
+    /// This family, whose stages keep files of their own for each media file under the folder <paramref name="root"/>
+    /// reads from the options (never a "with" key: one folder for every definition), named in each result by
+    /// <paramref name="files"/>. The worker deletes them with the media file (<see cref="StageContent"/>).
+    /// </summary>
+    public StageFamily<TOptions> WithContent(Func<TOptions, string> root, Func<JsonObject, IEnumerable<string>> files) =>
+        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, (root, files), namedFiles);
 
     /// <summary>
     /// This family with files its options name (a vocabulary, a schema) counted as part of what decides the output:
     /// their contents go into <see cref="ModelSha"/>, so editing one makes the sidecars it shaped stale.
     /// </summary>
     public StageFamily<TOptions> DecidedByFiles(Func<TOptions, IEnumerable<string>> files) =>
-        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, files);
+        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, content, files);
 
     public IReadOnlyList<StageParameterProblem> Check(StageDefinition definition, WorkerOptions worker) =>
         parameters.Read(Defaults(worker), definition.With);
@@ -114,6 +126,9 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     }
 
     public IStage Create(StageDefinition definition, StageContext context) => create(Options(definition, context.Worker), context);
+
+    public StageContent? Content(WorkerOptions worker) =>
+        content is { } c ? new StageContent(Name, Path.GetFullPath(c.Root(Defaults(worker))), c.Files) : null;
 
     /// <summary>The options a definition stands for; throws one <see cref="ArgumentException"/> listing every problem.</summary>
     internal TOptions Options(StageDefinition definition, WorkerOptions worker)

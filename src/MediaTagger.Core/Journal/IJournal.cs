@@ -53,6 +53,12 @@ public interface IJournal : IDisposable
     IReadOnlyList<TaskRecord> TasksOf(long itemId);
 
     /// <summary>
+    /// Every stored result of <paramref name="stage"/> (tasks Done) with its item's path and state, removed items
+    /// included: what a start-up sweep compares the files a stage keeps with.
+    /// </summary>
+    IReadOnlyList<StageResultRecord> ResultsOf(string stage);
+
+    /// <summary>
     /// Marks an item finished after its sidecar was written. <paramref name="state"/> is Complete, Partial, Failed or
     /// Quarantined. False when the item has unfinished tasks again (it changed meanwhile) or is already finished.
     /// </summary>

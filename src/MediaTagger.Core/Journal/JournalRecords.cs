@@ -90,6 +90,9 @@ public sealed record TaskRecord(
     string? ResultJson,
     string? Error);
 
+/// <summary>One stored stage result, with the path and state of the item it belongs to.</summary>
+public sealed record StageResultRecord(long ItemId, string Path, ItemState ItemState, string ResultJson);
+
 /// <summary>Interruptions found at start-up: tasks that were running when the process stopped.</summary>
 /// <param name="Requeued">Back to Pending; they run again.</param>
 /// <param name="Quarantined">Already interrupted as often as attempts allow: the file probably crashes the worker.</param>

@@ -445,6 +445,29 @@ public sealed partial class SqliteJournal : IJournal
         return (IReadOnlyList<TaskRecord>)tasks;
     });
 
+    public IReadOnlyList<StageResultRecord> ResultsOf(string stage)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stage);
+        return Locked("read", () =>
+        {
+            using var cmd = Command(null,
+                """
+                SELECT i.id, i.path, i.state, t.result_json FROM tasks t JOIN items i ON i.id = t.item_id
+                WHERE t.stage = $stage AND t.state = 'done' AND t.result_json IS NOT NULL
+                ORDER BY i.id
+                """,
+                ("$stage", stage));
+            using var row = cmd.ExecuteReader();
+            var results = new List<StageResultRecord>();
+            while (row.Read())
+            {
+                results.Add(new StageResultRecord(row.GetInt64(0), row.GetString(1), DbText.ToItemState(row.GetString(2)), row.GetString(3)));
+            }
+
+            return (IReadOnlyList<StageResultRecord>)results;
+        });
+    }
+
     public bool FinishItem(long itemId, ItemState state, string sidecarPath, DateTimeOffset now)
     {
         if (state is not (ItemState.Complete or ItemState.Partial or ItemState.Failed or ItemState.Quarantined))

@@ -68,6 +68,9 @@ public sealed partial class MediaProcessor
 
     public SidecarWriter Sidecars => sidecars;
 
+    /// <summary>The files stages keep for media files outside their sidecars (keyframes), which go with the media file.</summary>
+    public StageContentFiles StageContent { get; init; } = StageContentFiles.None;
+
     /// <summary>Raised after a sidecar is written: media path, final state, sidecar path.</summary>
     public event Action<string, ItemState, string>? SidecarPublished;
 
@@ -82,7 +85,7 @@ public sealed partial class MediaProcessor
             info = new FileInfo(full);
             if (!info.Exists || info.Attributes.HasFlag(FileAttributes.Directory))
             {
-                return journal.MarkRemoved(full, now) ? IngestOutcome.Removed : IngestOutcome.Ignored;
+                return MarkRemoved(full, journal.GetItem(full), now) ? IngestOutcome.Removed : IngestOutcome.Ignored;
             }
 
             _ = info.Length; // a dangling symlink or a loop fails here
@@ -121,6 +124,9 @@ public sealed partial class MediaProcessor
             }
         }
 
+        // Whatever replaces the item's tasks below (changed, reconfigured, no longer media) also ends the files its
+        // stages kept: they are read now, while the journal still has them.
+        IReadOnlyList<TaskRecord> previous = existing is not null && StageContent.Any ? journal.TasksOf(existing.Id) : [];
         MediaType type;
         string? sha = null;
         string? note = null;
@@ -134,6 +140,7 @@ public sealed partial class MediaProcessor
                 if (claimed == MediaKind.Unknown)
                 {
                     journal.RecordIgnored(full, new FileFingerprint(size, mtime, null), "not a supported media file (unknown content)", now);
+                    StageContent.Release(full, previous);
                     return IngestOutcome.Ignored;
                 }
 
@@ -151,7 +158,7 @@ public sealed partial class MediaProcessor
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return journal.MarkRemoved(full, now) ? IngestOutcome.Removed : IngestOutcome.Ignored;
+            return MarkRemoved(full, existing, now) ? IngestOutcome.Removed : IngestOutcome.Ignored;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -160,6 +167,7 @@ public sealed partial class MediaProcessor
             if (type.Kind == MediaKind.Unknown)
             {
                 journal.RecordIgnored(full, new FileFingerprint(size, mtime, null), $"cannot be read: {ex.Message}", now);
+                StageContent.Release(full, previous);
                 return IngestOutcome.Ignored;
             }
 
@@ -175,6 +183,7 @@ public sealed partial class MediaProcessor
         // (An unreadable file has no content hash; its fingerprint says so, and a changed size or mtime brings it back.)
         if (result.Decision != IngestDecision.Unchanged)
         {
+            StageContent.Release(full, previous);
             return IngestOutcome.Queued;
         }
 
@@ -201,7 +210,7 @@ public sealed partial class MediaProcessor
     /// <summary>
     /// A watched file is gone (deleted or renamed away): its pending work is dropped and the sidecar this worker wrote
     /// for it is deleted, so no orphan describes a file that no longer exists, and so are its transcript files (.srt,
-    /// .vtt, .txt). A renamed file arrives as a new path.
+    /// .vtt, .txt) and the files its stages kept (a video's keyframes). A renamed file arrives as a new path.
     /// </summary>
     public bool Remove(string path)
     {
@@ -213,7 +222,7 @@ public sealed partial class MediaProcessor
 
         var item = journal.GetItem(full);
         var sidecar = item?.SidecarPath;
-        if (!journal.MarkRemoved(full, time.GetUtcNow()))
+        if (!MarkRemoved(full, item, time.GetUtcNow()))
         {
             return false;
         }
@@ -234,6 +243,28 @@ public sealed partial class MediaProcessor
         if (sidecar is not null && sidecars.IsOwnOutput(sidecar) && File.Exists(sidecar))
         {
             File.Delete(sidecar);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// At start-up, before any batch: deletes the files stages kept for media files that are gone (deleted or renamed
+    /// while the worker was down, or removed without their files being deleted). Returns how many were deleted.
+    /// </summary>
+    public int SweepStageContent() => StageContent.Sweep(journal);
+
+    /// <summary>The file is gone: the journal marks it removed (its finished results stay for the record) and the files its stages kept go.</summary>
+    private bool MarkRemoved(string full, JournalItem? item, DateTimeOffset now)
+    {
+        if (!journal.MarkRemoved(full, now))
+        {
+            return false;
+        }
+
+        if (item is not null && StageContent.Any)
+        {
+            StageContent.Release(full, journal.TasksOf(item.Id));
         }
 
         return true;

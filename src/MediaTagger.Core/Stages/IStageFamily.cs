@@ -30,6 +30,13 @@ public interface IStageFamily
 
     /// <summary>Creates the stage; a model that is not installed throws <see cref="ModelNotInstalledException"/>.</summary>
     IStage Create(StageDefinition definition, StageContext context);
+
+    /// <summary>
+    /// The files this family's stages keep for each media file outside its sidecar, which go with it (see
+    /// <see cref="StageContent"/>); null when its stages keep none.
+    /// </summary>
+    /// <param name="worker">The worker section the folder is derived from (it lies beside the journal).</param>
+    StageContent? Content(WorkerOptions worker);
 }
 
 /// <summary>What is wrong with one "with" parameter of a stage definition, under its key.</summary>

@@ -54,6 +54,9 @@ internal static partial class WhisperLog
         Message = "Model {Path} has no weights (a whisper.cpp test model, or a file cut short): it will transcribe nothing")]
     public static partial void ModelHasNoWeights(ILogger logger, string path);
 
+    [LoggerMessage(EventId = 2214, Level = LogLevel.Information, Message = "whisper.cpp build {Variant} ({Path}): {Reason}")]
+    public static partial void LibraryChosen(ILogger logger, string variant, string path, string reason);
+
     [LoggerMessage(EventId = 2212, Level = LogLevel.Debug, Message = "Released whisper model {Path}")]
     public static partial void ModelReleased(ILogger logger, string path);
 }

@@ -102,6 +102,8 @@ public sealed unsafe class WhisperModel : IDisposable
     /// <summary>n_audio_ctx: the encoder's context length (1500 = 30 s).</summary>
     public int AudioContextSize { get; }
 
+    private static int libraryLogged;
+
     private static Lock SystemInfoGate { get; } = new();
 
     /// <summary>Loads a whisper.cpp ggml model. A missing or unreadable file throws <see cref="NativeEngineException"/> naming it.</summary>
@@ -111,6 +113,13 @@ public sealed unsafe class WhisperModel : IDisposable
         options ??= new WhisperModelOptions();
         logger ??= NullLogger.Instance;
         WhisperNativeLog.UseDefaultLogger(logger);
+        if (Interlocked.Exchange(ref libraryLogged, 1) == 0)
+        {
+            // Which build runs, and why (a CPU build beside a CUDA one says what kept the GPU out), once per process.
+            var library = NativeLibraries.WhisperLibrary;
+            WhisperLog.LibraryChosen(logger, library.Variant, library.Path, library.Problem ?? library.Reason);
+        }
+
         if (Version != PinnedVersion)
         {
             // The mirrored whisper_full_params layout is only right for the pinned release.

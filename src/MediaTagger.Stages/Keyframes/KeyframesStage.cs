@@ -13,8 +13,9 @@ namespace MediaTagger.Stages.Keyframes;
 
 /// <summary>
 /// Still frames of a video for the image stages, needing no model: ffmpeg picks them (at an interval or at scene
-/// cuts, capped), scales them down and writes JPEGs into the worker's frame cache, one folder per video content
-/// (the probe's sha256), emptied whenever the video is processed again. The result lists each frame's time and file.
+/// cuts, capped), scales them down and writes JPEGs into the worker's frame cache, one folder per video path, emptied
+/// whenever the video is processed again. The result lists each frame's time and file; the family declares those
+/// files as its content (<see cref="FramesOf"/>), so the worker deletes them with the video.
 /// </summary>
 internal sealed class KeyframesStage : IStage
 {
@@ -67,14 +68,18 @@ internal sealed class KeyframesStage : IStage
         return outcomes;
     }
 
-    /// <summary>The cache folder of one video: by content when the probe hashed it, else by path.</summary>
-    internal string FolderOf(StageInput input)
-    {
-        var key = input.EarlierResults.TryGetValue("probe", out var probe) && probe["sha256"] is JsonValue sha && sha.TryGetValue<string>(out var hex)
-            ? hex
-            : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(input.Path))));
-        return Path.Combine(options.CacheDirectory, key);
-    }
+    /// <summary>
+    /// The cache folder of one video, by its path: each video has frames of its own, so deleting those of one (removed,
+    /// renamed away) never takes those of a copy or of the same content under its new name.
+    /// </summary>
+    internal string FolderOf(StageInput input) =>
+        Path.Combine(options.CacheDirectory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(input.Path)))));
+
+    /// <summary>The frame files a keyframes result names.</summary>
+    internal static IEnumerable<string> FramesOf(JsonObject result) =>
+        result["frames"] is JsonArray frames
+            ? frames.Select(f => f?["path"] is JsonValue path && path.TryGetValue<string>(out var p) ? p : null).OfType<string>()
+            : [];
 
     private async Task<StageOutcome> ExtractAsync(StageInput input, CancellationToken cancellationToken)
     {

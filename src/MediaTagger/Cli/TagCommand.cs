@@ -49,6 +49,7 @@ internal static class TagCommand
         var journal = services.GetRequiredService<IJournal>();
         var time = services.GetRequiredService<TimeProvider>();
         journal.RecoverInterrupted(time.GetUtcNow(), services.GetRequiredService<Core.Configuration.MediaTaggerOptions>().Worker.MaxAttempts);
+        processor.SweepStageContent();
         var runId = journal.StartRun("tag", time.GetUtcNow());
         var display = new ProgressDisplay(Console.IsOutputRedirected);
 

@@ -23,13 +23,20 @@ internal static partial class DoctorChecks
         return LlamaBackend.BuildInfo?.Release ?? "unknown";
     }
 
-    /// <summary>Loads whisper.cpp (the ISA build chosen for this CPU) and reports its version and system info.</summary>
+    /// <summary>
+    /// Loads whisper.cpp (the build chosen: CUDA when built and a GPU is usable, else this CPU's) and reports which build
+    /// and why, its version and system info. The choice is listed before loading, so a failing CUDA load still says it.
+    /// </summary>
     private static string WhisperDetails(Dictionary<string, string> d)
     {
-        d["variant"] = NativeLibraries.WhisperVariant + (NativeLibraries.WhisperVariant == "avx2" ? " (AVX2/FMA/F16C build)" : " (SSE4.2 build for CPUs without AVX2)");
+        var library = NativeLibraries.WhisperLibrary;
+        d["variant"] = library.Variant;
+        d["variant reason"] = library.Problem ?? library.Reason;
+        d["gpu"] = library.IsCuda
+            ? "CUDA build: the device whisper.cpp uses is logged at each model load and recorded in the sidecar"
+            : "not used: the CPU build runs (the variant reason says why)";
         var version = WhisperModel.Version;
         d["system info"] = WhisperModel.SystemInfo.Trim();
-        d["gpu"] = "not in this build (CPU-only)";
         return version;
     }
 }

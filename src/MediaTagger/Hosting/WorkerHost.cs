@@ -111,6 +111,7 @@ internal static class WorkerHost
         {
             ModelShaOf = sp.GetRequiredService<StageCatalog>().ModelSha,
             BatchSize = sp.GetRequiredService<MediaTaggerOptions>().Worker.BatchSize,
+            StageContent = new StageContentFiles(sp.GetRequiredService<StageCatalog>().Contents, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MediaTagger.Processing")),
         });
         return builder;
     }

@@ -41,6 +41,8 @@ internal sealed partial class WorkerService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var recovered = journal.RecoverInterrupted(time.GetUtcNow(), options.Worker.MaxAttempts);
+        // Files deleted while the worker was down leave what their stages kept (keyframes): it goes before any batch runs.
+        processor.SweepStageContent();
         LogStarted(logger, options.Watch.Count, recovered.Requeued, recovered.Quarantined);
         var runId = journal.StartRun("run", time.GetUtcNow());
         var counts = new Counts();

@@ -74,6 +74,40 @@ public sealed class SetupNativeTests : IDisposable
         result.Stderr.Should().Contain("Not running as root").And.Contain("apt-get install -y --no-install-recommends libvips42 ffmpeg libsqlite3-0");
     }
 
+    [SkippableFact]
+    public void Asking_for_the_cuda_build_without_nvcc_stops_with_the_reason()
+    {
+        var native = TestAssets.RequireNative("whisper");
+        if (OnPath("nvcc") || File.Exists("/usr/local/cuda/bin/nvcc"))
+        {
+            throw new SkipException("nvcc is installed here: this test is about a machine without it");
+        }
+
+        var result = RunSetup(Path.GetDirectoryName(native)!, ("MEDIATAGGER_WHISPER_CUDA", "1"), ("CUDA_HOME", Path.Combine(temp, "no-cuda")));
+
+        result.ExitCode.Should().NotBe(0);
+        result.Stderr.Should().Contain("MEDIATAGGER_WHISPER_CUDA=1 but nvcc was not found").And.Contain("install the CUDA toolkit or set CUDA_HOME");
+    }
+
+    [SkippableFact]
+    public void With_nvcc_and_a_gpu_the_cuda_build_can_be_turned_off_and_a_wrong_setting_is_refused()
+    {
+        var native = TestAssets.RequireNative("whisper");
+        Fake("nvcc", "echo 'Cuda compilation tools, release 13.0, V13.0.48'");
+        Fake("nvidia-smi", "echo 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0)'");
+
+        var off = RunSetup(Path.GetDirectoryName(native)!, ("MEDIATAGGER_WHISPER_CUDA", "0"));
+        var wrong = RunSetup(Path.GetDirectoryName(native)!, ("MEDIATAGGER_WHISPER_CUDA", "yes"));
+
+        off.ExitCode.Should().Be(0, off.Stderr);
+        off.Stderr.Should().NotContain("CUDA variant").And.Contain("native engines ready");
+        wrong.ExitCode.Should().NotBe(0);
+        wrong.Stderr.Should().Contain("MEDIATAGGER_WHISPER_CUDA must be 1 (build the CUDA variant), 0 (never) or unset");
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
+
     private static void RequirePackagesInstalled()
     {
         TestAssets.RequireVips();
@@ -87,12 +121,17 @@ public sealed class SetupNativeTests : IDisposable
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    private CliRunner.Result RunSetup(string nativeDir)
+    private CliRunner.Result RunSetup(string nativeDir, params (string Name, string Value)[] environment)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(TestAssets.RepoRoot, "eng", "setup-native.sh"));
         psi.Environment["PATH"] = fakeBin + ":" + Environment.GetEnvironmentVariable("PATH");
         psi.Environment["MEDIATAGGER_NATIVE_DIR"] = nativeDir;
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

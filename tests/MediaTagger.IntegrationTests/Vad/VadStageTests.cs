@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MediaTagger.Core.MediaFiles;
 using MediaTagger.Core.Models;
@@ -130,19 +129,5 @@ public sealed class VadStageTests : IDisposable
     private static (double Start, double End)[] Segments(JsonObject result) =>
         result["segments"]!.AsArray().Select(s => (s!["start"]!.GetValue<double>(), s["end"]!.GetValue<double>())).ToArray();
 
-    private string Ffmpeg(string name, params string[] arguments)
-    {
-        var path = Path.Combine(temp, name);
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-nostdin", "-v", "error", "-y", .. arguments, path])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.Should().Be(0, stderr);
-        return path;
-    }
+    private string Ffmpeg(string name, params string[] arguments) => FfmpegTool.Make(Path.Combine(temp, name), arguments);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MediaTagger.Core.MediaFiles;
 using MediaTagger.Core.Stages;
@@ -41,8 +40,8 @@ public sealed class KeyframesTests : IDisposable
     {
         TestAssets.RequireTool("ffmpeg");
         // testsrc's moving pattern over a colour change every second: cuts to find, more than the cap.
-        var cuts = Ffmpeg(Path.Combine(folder, "cuts.mp4"), "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=10,hue=h=t*180", "-c:v", "mpeg4");
-        var audioOnly = Ffmpeg(Path.Combine(folder, "tone.mp4"), "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "aac");
+        var cuts = FfmpegTool.Make(Path.Combine(folder, "cuts.mp4"), "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=10,hue=h=t*180", "-c:v", "mpeg4");
+        var audioOnly = FfmpegTool.Make(Path.Combine(folder, "tone.mp4"), "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "aac");
         var stage = new KeyframesStageHandle(new KeyframesStageOptions { Mode = "scene", SceneThreshold = 0.01, MaxFrames = 3, CacheDirectory = Path.Combine(folder, "frames") });
 
         var scene = await stage.RunAsync(cuts);
@@ -84,26 +83,58 @@ public sealed class KeyframesTests : IDisposable
         imagenet["labels"]!.AsArray().Select(l => l!["t"]!.GetValue<double>()).Should().OnlyContain(t => t >= 0 && t < 10);
     }
 
+    [SkippableFact]
+    public void Frames_go_with_a_video_deleted_while_the_worker_runs_and_with_one_deleted_while_it_was_down_at_the_next_start()
+    {
+        TestAssets.RequireVips();
+        TestAssets.RequireTool("ffmpeg");
+        TestAssets.RequireTool("ffprobe");
+        const string video = """[ { "stage": "probe" }, { "stage": "keyframes", "with": { "perMinute": "20" } } ]""";
+        using var box = new WorkerSandbox(pipelineVideoStages: video, stableWindowSeconds: 0.3);
+        var deletedLive = Path.Combine(box.Inbox, "live.mp4");
+        var deletedWhileDown = Path.Combine(box.Inbox, "down.mp4");
+        var made = CatVideo(Path.Combine(folder, "cat.mp4"));
+        var frameRoot = Path.Combine(box.Root, "frames");
+        string[] liveFrames, downFrames;
+
+        using (var worker = box.StartRun())
+        {
+            File.Copy(made, deletedLive);
+            File.Copy(made, deletedWhileDown);
+            Poll.Until(() => WorkerSandbox.Sidecar(deletedLive) is not null && WorkerSandbox.Sidecar(deletedWhileDown) is not null, TimeSpan.FromMinutes(2), () => worker.Output);
+            liveFrames = FramesIn(WorkerSandbox.Sidecar(deletedLive)!);
+            downFrames = FramesIn(WorkerSandbox.Sidecar(deletedWhileDown)!);
+            liveFrames.Should().HaveCount(4).And.OnlyContain(f => File.Exists(f) && f.StartsWith(frameRoot, StringComparison.Ordinal));
+            downFrames.Should().HaveCount(4).And.NotIntersectWith(liveFrames, "each video has frames of its own, even with the same content");
+
+            File.Delete(deletedLive);
+
+            Poll.Until(() => liveFrames.All(f => !File.Exists(f)) && !File.Exists(WorkerSandbox.SidecarPathOf(deletedLive)), TimeSpan.FromSeconds(60), () => worker.Output);
+            Directory.Exists(Path.GetDirectoryName(liveFrames[0])).Should().BeFalse("the video's frame folder goes with its frames");
+            downFrames.Should().OnlyContain(f => File.Exists(f), "the other video's frames stay");
+            worker.Terminate(TimeSpan.FromSeconds(30)).Should().BeTrue(worker.Output);
+        }
+
+        File.Delete(deletedWhileDown);
+        downFrames.Should().OnlyContain(f => File.Exists(f), "nothing runs while the worker is down");
+
+        using (var worker = box.StartRun())
+        {
+            Poll.Until(() => downFrames.All(f => !File.Exists(f)), TimeSpan.FromSeconds(60), () => worker.Output);
+            Directory.EnumerateFileSystemEntries(frameRoot).Should().BeEmpty("the start-up sweep leaves no folder of a gone video");
+            worker.Output.Should().Contain("Start-up sweep deleted 4 file(s) of stage keyframes");
+            worker.Terminate(TimeSpan.FromSeconds(30)).Should().BeTrue(worker.Output);
+        }
+    }
+
+    private static string[] FramesIn(JsonObject sidecar) =>
+        sidecar["stages"]!["keyframes"]!["frames"]!.AsArray().Select(f => f!["path"]!.GetValue<string>()).ToArray();
+
     /// <summary>Ten seconds of chelsea.png (a tabby cat) with a tone, as MPEG-4 video in MP4.</summary>
-    private static string CatVideo(string path) => Ffmpeg(path,
+    private static string CatVideo(string path) => FfmpegTool.Make(path,
         "-loop", "1", "-framerate", "25", "-i", TestAssets.Media("images/chelsea.png"),
         "-f", "lavfi", "-i", "sine=frequency=440:duration=10",
         "-t", "10", "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v", "mpeg4", "-q:v", "4", "-c:a", "aac", "-shortest");
-
-    private static string Ffmpeg(string output, params string[] arguments)
-    {
-        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-nostdin", "-hide_banner", "-loglevel", "error", "-y", .. arguments, output])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.Should().Be(0, stderr);
-        return output;
-    }
 
     /// <summary>A keyframes stage run on one file at a time, as the worker hands it a video after probe.</summary>
     private sealed class KeyframesStageHandle(KeyframesStageOptions options)

@@ -5,6 +5,7 @@ using MediaTagger.Core.Stages;
 using MediaTagger.Media.Video;
 using MediaTagger.Stages;
 using MediaTagger.Stages.Keyframes;
+using Microsoft.Extensions.DependencyInjection;
 using static MediaTagger.Tests.Stages.StageTestServices;
 
 namespace MediaTagger.Tests.Stages;
@@ -61,6 +62,25 @@ public sealed class KeyframesStageTests
         options.Should().BeEquivalentTo(new { Mode = "interval", PerMinute = 6.0, SceneThreshold = 0.3, MaxFrames = 60, MaxSide = 1280 });
         Path.GetFileName(options.CacheDirectory).Should().Be("frames");
         Path.IsPathRooted(options.CacheDirectory).Should().BeTrue();
+    }
+
+    [Fact]
+    public void The_family_declares_its_frame_files_so_the_worker_deletes_them_with_the_video()
+    {
+        using var provider = Provider(s => s.AddKeyframesStage());
+        var options = OptionsOf<KeyframesStageOptions>(provider, new StageDefinition { Stage = "keyframes" });
+        var result = new JsonObject
+        {
+            ["count"] = 2,
+            ["frames"] = new JsonArray(new JsonObject { ["t"] = 0.0, ["path"] = "/f/a/t000000.000.jpg" }, new JsonObject { ["t"] = 10.0, ["path"] = "/f/a/t000010.000.jpg" }),
+        };
+
+        var content = provider.GetRequiredService<StageCatalog>().Contents.Should().ContainSingle().Subject;
+
+        content.Stage.Should().Be("keyframes");
+        content.Root.Should().Be(options.CacheDirectory);
+        content.FilesOf(result).Should().Equal("/f/a/t000000.000.jpg", "/f/a/t000010.000.jpg");
+        content.FilesOf(new JsonObject()).Should().BeEmpty();
     }
 
     [Fact]
