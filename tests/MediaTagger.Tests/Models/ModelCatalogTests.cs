@@ -1,4 +1,5 @@
 using MediaTagger.Core.Models;
+using MediaTagger.Core.Scheduling;
 
 namespace MediaTagger.Tests.Models;
 
@@ -65,6 +66,51 @@ public sealed class ModelCatalogTests
         catalog["whisper-base"].Heavy.Should().BeFalse();
         catalog["whisper-small-q5_1"].Footprint.EstimatedBytes.Should().BeLessThan(catalog["whisper-small"].Footprint.EstimatedBytes);
         catalog.Models.Where(m => m.TestOnly).Select(m => m.Id).Should().NotContain(id => id.StartsWith("whisper-", StringComparison.Ordinal) && id != "whisper-tiny.en-empty");
+    }
+
+    [Fact]
+    public void The_shipped_instruct_llms_are_pinned_gguf_files_one_or_more_per_tier()
+    {
+        var catalog = ModelCatalog.Load(RepoFile("models", "catalog.json"));
+        var llms = catalog.Models.Where(m => m.Family == "llm" && !m.TestOnly).ToList();
+
+        llms.Select(m => m.Id).Should().Contain(
+            ["qwen2.5-0.5b-instruct-q4_k_m", "qwen2.5-1.5b-instruct-q4_k_m", "llama-3.2-1b-instruct-q4_k_m", "smollm2-1.7b-instruct-q4_k_m",
+             "phi-3-mini-4k-instruct-q4", "phi-4-mini-instruct-q4_k_m", "qwen2.5-3b-instruct-q4_k_m", "llama-3.2-3b-instruct-q4_k_m",
+             "mistral-7b-instruct-v0.3-q4_k_m", "qwen2.5-7b-instruct-q4_k_m", "llama-3.1-8b-instruct-q3_k_m"]);
+        llms.Should().OnlyContain(m => m.Heavy && m.Files.Count == 1 && m.Footprint.WorkingBytes > 0);
+        llms.Select(m => m.File("model")).Should().OnlyContain(f =>
+            f.ChecksumKind == ModelChecksumKind.Sha256 && f.Size > 0 && f.Name.EndsWith(".gguf", StringComparison.Ordinal)
+            && f.Url.StartsWith("https://huggingface.co/", StringComparison.Ordinal) && f.Url.EndsWith("/resolve/main/" + f.Name, StringComparison.Ordinal)
+            && f.MirrorPath == "llm/" + f.Name);
+        foreach (var tier in new[] { "cpu", "4gb", "8gb" })
+        {
+            llms.Should().Contain(m => m.Tiers.Contains(tier), "every tier has an instruct model");
+        }
+
+        // The weights term is the file itself (bytes per parameter = file size / parameters, to 4 digits).
+        llms.Should().OnlyContain(m => Math.Abs((m.Footprint.Parameters * m.Footprint.BytesPerParameter) - m.TotalSize) < m.TotalSize * 0.001);
+        catalog["qwen2.5-3b-instruct-q4_k_m"].License.Should().Be("Qwen-Research");
+        catalog["phi-3-mini-4k-instruct-q4"].Tiers.Should().Equal("8gb");
+        catalog["llama-3.1-8b-instruct-q3_k_m"].Tiers.Should().Equal("8gb");
+    }
+
+    [Fact]
+    public void Every_model_fits_the_budget_of_each_gpu_tier_it_lists()
+    {
+        // What the scheduler compares with the budget before a model's first load: the catalog estimate plus the
+        // runtime every model host carries (WorkerHost: 80 MiB under process isolation).
+        const long hostOverhead = 80L << 20;
+        var catalog = ModelCatalog.Load(RepoFile("models", "catalog.json"));
+
+        foreach (var tier in new[] { "4gb", "8gb" })
+        {
+            var budget = MemoryBudget.Parse(tier).Bytes;
+            catalog.Models.Where(m => m.Tiers.Contains(tier))
+                .Where(m => m.Footprint.EstimatedBytes + hostOverhead > budget)
+                .Select(m => $"{m.Id} needs {(m.Footprint.EstimatedBytes + hostOverhead) >> 20} MiB")
+                .Should().BeEmpty($"the {tier} profile allows {budget >> 20} MiB");
+        }
     }
 
     [Theory]
