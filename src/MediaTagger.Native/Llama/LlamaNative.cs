@@ -178,11 +178,9 @@ internal static unsafe class LlamaNative
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
     public static extern int llama_memory_seq_pos_max(IntPtr memory, int seqId);
 
+    /// <summary>A batch over <paramref name="tokens"/> (not copied): sequence 0, positions after what the memory holds, logits for the last token.</summary>
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
-    public static extern LlamaBatch llama_batch_init(int nTokens, int embd, int nSeqMax);
-
-    [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
-    public static extern void llama_batch_free(LlamaBatch batch);
+    public static extern LlamaBatch llama_batch_get_one(int* tokens, int nTokens);
 
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
     public static extern int llama_decode(SafeLlamaContextHandle context, LlamaBatch batch);

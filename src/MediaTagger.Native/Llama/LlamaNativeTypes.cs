@@ -84,7 +84,7 @@ internal unsafe struct LlamaContextParams
     public IntPtr ctx_other;
 }
 
-/// <summary>struct llama_batch (56 bytes on x64); the arrays are owned by llama_batch_init/llama_batch_free.</summary>
+/// <summary>struct llama_batch (56 bytes on x64); llama_batch_get_one fills it with a pointer to the caller's tokens and NULL for the rest.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct LlamaBatch
 {
