@@ -89,8 +89,14 @@ public sealed class LlamaContext : IDisposable
             }
         }
 
+        var threadpools = handle.AttachThreadpools(threads, batchThreads, options.ThreadPolling, out var noThreadpool);
+        if (threadpools == 0)
+        {
+            LlamaLog.ThreadpoolUnavailable(LlamaBackend.Logger, noThreadpool ?? "unknown");
+        }
+
         var context = new LlamaContext(model, handle, abort);
-        LlamaLog.ContextCreated(LlamaBackend.Logger, model.Path, context.ContextSize, context.BatchSize, threads, batchThreads);
+        LlamaLog.ContextCreated(LlamaBackend.Logger, model.Path, context.ContextSize, context.BatchSize, threads, batchThreads, threadpools, options.ThreadPolling);
         return context;
     }
 

@@ -40,6 +40,16 @@ internal static unsafe class LlamaNative
     [DllImport(NativeLibraries.Ggml, CallingConvention = CallingConvention.Cdecl)]
     public static extern byte* ggml_backend_reg_name(IntPtr reg);
 
+    [DllImport(NativeLibraries.Ggml, CallingConvention = CallingConvention.Cdecl)]
+    public static extern IntPtr ggml_backend_dev_by_type(int type);
+
+    /// <summary>A function a backend library exports by name (e.g. the CPU backend's "ggml_threadpool_new"), or NULL.</summary>
+    [DllImport(NativeLibraries.Ggml, CallingConvention = CallingConvention.Cdecl)]
+    public static extern IntPtr ggml_backend_reg_get_proc_address(IntPtr reg, [MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
+    [DllImport(NativeLibraries.Ggml, CallingConvention = CallingConvention.Cdecl)]
+    public static extern void ggml_threadpool_params_init(GgmlThreadpoolParams* parameters, int nThreads);
+
     // llama: backend
 
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
@@ -162,6 +172,9 @@ internal static unsafe class LlamaNative
 
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
     public static extern void llama_free(IntPtr context);
+
+    [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
+    public static extern void llama_attach_threadpool(IntPtr context, IntPtr threadpool, IntPtr threadpoolBatch);
 
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
     public static extern uint llama_n_ctx(SafeLlamaContextHandle context);

@@ -64,6 +64,22 @@ public class LlamaSamplingTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public void A_context_with_its_own_batch_threads_generates_the_same_text()
+    {
+        using var model = LlamaTestSupport.LoadStories();
+
+        string Run(int? batchThreads)
+        {
+            using var context = LlamaContext.Create(model, new LlamaContextOptions { ContextSize = 256, Threads = 1, BatchThreads = batchThreads });
+            using var sampler = LlamaSampler.CreateBuilder(model).Greedy().Build();
+            return new LlamaGenerator().Generate(context, sampler, "Once upon a time, there was a little girl", maxTokens: 24).Text;
+        }
+
+        // Two CPU threadpools (1 thread for tokens, 2 for the prompt) instead of one.
+        Run(2).Should().Be(Run(null));
+    }
+
+    [SkippableFact]
     public void A_sampler_refuses_a_context_of_another_model()
     {
         using var model = LlamaTestSupport.LoadStories();
