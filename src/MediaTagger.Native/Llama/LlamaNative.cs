@@ -198,6 +198,10 @@ internal static unsafe class LlamaNative
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
     public static extern int llama_decode(SafeLlamaContextHandle context, LlamaBatch batch);
 
+    /// <summary>The logits (n_vocab floats) of output <paramref name="i"/> of the last decode; -1 is the last one.</summary>
+    [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
+    public static extern float* llama_get_logits_ith(SafeLlamaContextHandle context, int i);
+
     // llama: sampling
 
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]

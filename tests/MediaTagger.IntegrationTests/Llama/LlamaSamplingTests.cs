@@ -64,6 +64,26 @@ public class LlamaSamplingTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public void Greedy_alone_picks_the_tokens_llama_cpps_greedy_sampler_picks()
+    {
+        using var model = LlamaTestSupport.LoadStories();
+
+        // Greedy alone is taken by the binding (an argmax of the logits); top-k over the whole vocabulary changes
+        // nothing but sends every pick through llama_sampler_sample.
+        IReadOnlyList<int> Run(Func<LlamaSamplerBuilder, LlamaSamplerBuilder> chain)
+        {
+            using var context = LlamaContext.Create(model, new LlamaContextOptions { ContextSize = 256, Threads = 1 });
+            using var sampler = chain(LlamaSampler.CreateBuilder(model)).Build();
+            return new LlamaGenerator().Generate(context, sampler, "Once upon a time", maxTokens: 64).Tokens;
+        }
+
+        var binding = Run(b => b.Greedy());
+        var native = Run(b => b.TopK(model.VocabSize).Greedy());
+
+        binding.Should().NotBeEmpty().And.Equal(native);
+    }
+
+    [SkippableFact]
     public void A_context_with_its_own_batch_threads_generates_the_same_text()
     {
         using var model = LlamaTestSupport.LoadStories();
