@@ -123,10 +123,14 @@ if runs llm && [ -z "${BENCH_REPORT_ONLY:-}" ]; then
   for t in ${BENCH_LLM_THREADS:-1 2}; do
     for model in "$STORIES" "$tmp/tiny-random-llama.gguf"; do
       name="$(basename "$model" .gguf)"
-      # Fresh processes, alternating, so drift in machine load (other tenants) hits both runners alike.
+      # Fresh processes, alternating (and which one goes first, too), so drift in machine load (other tenants) hits both alike.
+      # Ours without tiered compilation: each method is compiled optimized at its first call, as a long-running worker's
+      # code is once warm; with tiering, the runtime's background recompiles in the first seconds took one of the two
+      # cores from ggml's threads and stalled whole repetitions.
       for round in $(seq 1 "$ROUNDS"); do
-        bench llama "$model" "$PP" "$TG" "$t" "$BATCH" "$REPS" "$out/llm-$name-t$t-ours-r$round.json" >/dev/null
-        bench llama-bench "$LLAMA_BENCH" "$model" "$PP" "$TG" "$t" "$BATCH" "$REPS" "$out/llm-$name-t$t-cli-r$round.json" >/dev/null
+        ours() { DOTNET_TieredCompilation=0 bench llama "$model" "$PP" "$TG" "$t" "$BATCH" "$REPS" "$out/llm-$name-t$t-ours-r$round.json" >/dev/null; }
+        cli() { bench llama-bench "$LLAMA_BENCH" "$model" "$PP" "$TG" "$t" "$BATCH" "$REPS" "$out/llm-$name-t$t-cli-r$round.json" >/dev/null; }
+        if [ $((round % 2)) = 1 ]; then ours; cli; else cli; ours; fi
       done
     done
   done
@@ -134,7 +138,7 @@ if runs llm && [ -z "${BENCH_REPORT_ONLY:-}" ]; then
 fi
 
 python3 - "$out" "$THREADS" "$ROUNDS" "$ONLY" <<'PY'
-import glob, json, os, platform, statistics, sys, datetime
+import glob, json, os, platform, re, statistics, sys, datetime
 out, threads, rounds, only = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 LLAMA_RELEASE = "v0.5.0"
 README = "bench/README.md"
@@ -347,7 +351,7 @@ else:
 
 if only in ("", "llm"):
     runs = {}
-    for p in sorted(glob.glob(os.path.join(out, "llm-*-t*-*-r*.json"))):
+    for p in sorted(glob.glob(os.path.join(out, "llm-*-t*-*-r*.json")), key=lambda p: int(p.rsplit("-r", 1)[1][:-5])):
         name, t, runner = os.path.basename(p)[4:].rsplit("-r", 1)[0].rsplit("-", 2)
         runs.setdefault((name, int(t[1:]), runner), []).append(json.load(open(p)))
     pooled = lambda rs, test: sorted(v for r in rs for v in r[test]["tokensPerSecond"])
@@ -363,10 +367,12 @@ if only in ("", "llm"):
         for label, otest, ctest in ((f"pp{pp}", "pp", "pp"), (f"tg{tg}: LlamaGenerator, greedy", "tg", "tg"),
                                     (f"tg{tg}: LlamaContext.Decode only", "tgDecodeOnly", "tg")):
             o, c = pooled(ours, otest), pooled(cli, ctest)
-            ratio = med(o) / med(c)
+            # Each round's two runs are seconds apart, so their ratio sees the same machine; the median drops bad rounds.
+            per_round = sorted(med(a[otest]["tokensPerSecond"]) / med(b[ctest]["tokensPerSecond"]) for a, b in zip(ours, cli))
+            ratio = med(per_round)
             if otest != "tgDecodeOnly":
                 worst = ratio if worst is None else min(worst, ratio)
-            rows.append(f"| {name} | {t} | {label} | {med(o):.0f} | {med(c):.0f} | **{ratio:.3f}** | {max(o) / max(c):.3f} |")
+            rows.append(f"| {name} | {t} | {label} | {med(o):.0f} | {med(c):.0f} | **{ratio:.3f}** | {per_round[0]:.3f} - {per_round[-1]:.3f} | {max(o) / max(c):.3f} |")
         notes.append(f"{name}, {t} thread(s), tg rounds (median ours / llama-bench t/s): "
                      + ", ".join(f"{med(a['tg']['tokensPerSecond']):.0f} / {med(b['tg']['tokensPerSecond']):.0f}" for a, b in zip(ours, cli)))
     models = {}
@@ -378,28 +384,48 @@ if only in ("", "llm"):
     llm_section = [
      "## LLM: llama.cpp binding vs llama-bench, prompt processing and generation tokens/s", "",
      f"Machine: {machine}; {now}; load average at the end of the run {' / '.join(load)} (1 / 5 / 15 min; shared machine, "
-     "other tenants' load is invisible inside it). `bash bench/run.sh --only llm`.", "",
+     f"other tenants' load is invisible inside it). `BENCH_ROUNDS={len(next(iter(runs.values())))} bash bench/run.sh --only llm`.", "",
      f"Both runners use the prebuilt llama.cpp {LLAMA_RELEASE} libraries in `.native/llama` (llama {o0['runner'].split('llama.cpp ')[1].rstrip(')')}, "
      f"build {c0['buildCommit']} as libllama-common reports it); CPU backend variant picked by ggml's loader: {', '.join(variants)} (both runners). "
      "`llama-bench` is llama.cpp's own tool from the same source (node-llama-cpp@3.22.1's bundle, commit de3ff815, tag v0.5.0), built by "
      "`bench/build-llama-bench.sh`: only its two source files are compiled (-O3 -DNDEBUG), linked against the prebuilt "
-     "libllama-common / libllama / libggml / libggml-base, so all timed work runs in the same library code as ours.", "",
-     f"Settings, the same for both: `{c0['command']}` (threads per row); n_ubatch {c0['ubatch']}, flash attention auto, "
+     "libllama-common / libllama / libggml / libggml-base, so all timed work runs in the same library code as ours. "
+     "The bundle holds one squashed commit (de3ff815); the libraries' build info names 0ad4a86, the checkout node-llama-cpp built "
+     "from; both are release v0.5.0 by node-llama-cpp's own records (llama/llama.cpp.info.json, llama/binariesGithubRelease.json, "
+     "the prebuilt's _nlcBuildMetadata.json), which `eng/llama-src.sh` checks, and the binding's ABI probe compiles against the "
+     "bundle's headers. The one patch node-llama-cpp carries (llama/patches/PR-22566.diff) changes src/llama-model-loader.cpp, "
+     "inside the prebuilt libllama, not the tool's files.", "",
+     "Settings, the same for both: `" + re.sub(r"-m \S+", "-m MODEL", re.sub(r"-t \d+", "-t THREADS", c0["command"])) + f"` (THREADS per row); n_ubatch {c0['ubatch']}, flash attention auto, "
      "f16 KV cache, n_ctx = the test's length (llama.cpp pads it to 256), one warm-up run, the KV cache cleared before each repetition. "
-     f"{len(next(iter(runs.values())))} alternating rounds (a fresh process each) of {c0['reps']} repetitions; each cell is the median "
-     "t/s over all repetitions of all rounds.", "",
+     f"{len(next(iter(runs.values())))} alternating rounds (a fresh process each, the first runner alternating too) of {c0['reps']} repetitions.", "",
      f"- pp{pp}: {pp} tokens (BOS, then random ids) in chunks of the batch size, logits for the last token only. "
      "Ours: `LlamaGenerator.Generate(context, sampler, tokens, maxTokens: 0)`.",
      f"- tg{tg}: {tg} single-token decodes from position 0. Ours: `LlamaGenerator.Generate` with a greedy `LlamaSampler` from a BOS prompt "
      f"for {tg - 1} tokens, each sampled and fed back ({tg} decodes, {tg - 1} greedy picks, each token turned into text); "
-     "llama-bench decodes random ids and samples nothing. Ours warms up with one full-length generation (the JIT compiles the loop "
-     "while it first runs), llama-bench with one token.",
-     f"- tg{tg} decode only: the same {tg} decodes through `LlamaContext.Decode` alone, fed random ids as llama-bench does.", "",
-     "| model | threads | test | ours t/s | llama-bench t/s | ours / llama-bench (median; target >= 0.95) | best / best |",
-     "|---|---|---|---|---|---|---|", *rows, "",
+     "llama-bench decodes random ids and samples nothing. Ours warms up with one full-length generation, llama-bench with one token.",
+     f"- tg{tg} decode only: the same {tg} decodes through `LlamaContext.Decode` alone, fed random ids as llama-bench does.",
+     "- Ours runs with `DOTNET_TieredCompilation=0`: each method is compiled optimized at its first call, as a long-running "
+     "worker's code is once warm. With tiering on, the runtime recompiles hot methods on a background thread during the first "
+     "seconds, which on 2 cores takes a core from ggml's threads: 3 of 8 two-thread repetitions ran at 0.55 of the others.", "",
+     "| model | threads | test | ours t/s | llama-bench t/s | ours / llama-bench (target >= 0.95) | rounds' range | best / best |",
+     "|---|---|---|---|---|---|---|---|", *rows, "",
+     "t/s: the median over all repetitions of all rounds. Ours / llama-bench: the median over the rounds of each round's ratio "
+     "(ours' median t/s / llama-bench's in the same round); the range is the lowest and highest round. Best / best: the fastest "
+     "repetition of each, the least disturbed by other tenants. Two threads on this 2-core machine suffer most from the host's "
+     "other load: a worker thread that loses its core stalls the other at every barrier.", "",
      "Models: " + "; ".join(f"{n} ({m['description']}, {m['parameters'] / 1e6:.2f} M parameters, {m['sizeBytes'] / 1048576:.1f} MiB, vocab {m['vocab']})"
                               for n, m in sorted(models.items())) + ".", "",
      f"The tiny llama is `tests/tools/make_tiny_llama.sh` (gguf-py from the same source bundle): {tiny}.", "",
+     "What the binding changed to get here. The binding as it was (commit 56e9bc3, the first run of this bench, in the history of "
+     "this file) measured again right after the run above, with the same settings and 5 rounds: tg128 on 2 threads 0.585 of "
+     "llama-bench for stories260K (5551 vs 9496 t/s) and 0.839 for the tiny llama, tg128 on 1 thread 0.938 for the tiny llama; "
+     "pp512 at 0.97 - 1.02 throughout. The changes: each context now computes on its own ggml CPU threadpool, attached as "
+     "llama.cpp's tools attach theirs (without one, ggml started and joined its worker threads for every decoded token: the whole "
+     "2-thread gap); a greedy-only sampler takes the argmax of the logits itself (llama.cpp's `llama_sampler_sample` first copies all "
+     "32000 logits into a token-data array, 58 us per token, 6% of the tiny llama's generation; the argmax takes 11 us); a decode "
+     "passes the caller's tokens through `llama_batch_get_one` instead of a `llama_batch_init` batch per call (517 mallocs per "
+     "generated token at batch 512; no measurable effect here). What remains between the generator and decode-only rows is sampling "
+     "and the generator loop, which llama-bench does not do.", "",
      *[n + "." for n in notes], "",
     ]
 else:

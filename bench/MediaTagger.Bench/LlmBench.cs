@@ -72,8 +72,7 @@ internal static partial class LlmBench
         using (var context = LlamaContext.Create(model, Options(tg)))
         {
             tgContext = context.ContextSize;
-            // A full-length warm-up (llama-bench's is one token): managed code is compiled while it first runs, and
-            // on two cores the JIT's background thread would compete with ggml's threads in the first repetition.
+            // A full-length warm-up (llama-bench's is one token): the first run of managed code also compiles it.
             generator.Generate(context, sampler, bosOnly, maxTokens: tg - 1);
             for (var r = 0; r < reps; r++)
             {

@@ -136,7 +136,8 @@ def main():
     w.write_tensors_to_file()
     w.close()
     print(f"{a.out}: llama, vocab {n_vocab}, n_embd {a.embd}, {a.layers} layers, {a.heads} heads ({a.kv_heads} KV) of {head_dim}, "
-          f"ff {a.ff}, {a.type}, tied output, {params / 1e6:.1f} M parameters, seed {a.seed}; zero rows {sorted(eog)}")
+          f"ff {a.ff}, {a.type}, tied output, {params / 1e6:.1f} M parameters, seed {a.seed}; end-of-generation token(s) "
+          f"{', '.join(map(str, sorted(eog)))} with a zero embedding row")
 
 
 if __name__ == "__main__":
