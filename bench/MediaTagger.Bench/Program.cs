@@ -21,6 +21,8 @@ using MediaTagger.Native.Vips;
 //   scheduler-naive MEDIA_DIR OUT.json         per file and stage: create, run one file, dispose (in process)
 //   scheduler-standalone MEDIA_DIR OUT.json    each stage created once and run over every file in worker-sized batches
 //   gpu-check MODEL WAV OUT.json               bench/gpu-check.sh: the whisper.cpp build and device, llama.cpp's devices
+//   llama MODEL PP TG THREADS BATCH REPS OUT.json             our llama.cpp binding: pp and tg tokens/s as llama-bench measures them
+//   llama-bench CLI MODEL PP TG THREADS BATCH REPS OUT.json   llama.cpp's llama-bench with the same model and settings
 var inv = CultureInfo.InvariantCulture;
 switch (args.FirstOrDefault())
 {
@@ -103,8 +105,14 @@ switch (args.FirstOrDefault())
     case "scheduler-standalone":
         return await InProcessStages.StandaloneAsync(args[1], args[2]);
 
+    case "llama":
+        return LlmBench.Ours(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv), int.Parse(args[6], inv), args[7]);
+
+    case "llama-bench":
+        return await LlmBench.LlamaBenchAsync(args[1], args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv), int.Parse(args[6], inv), int.Parse(args[7], inv), args[8]);
+
     default:
-        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg|ingest|scheduler|whisper|whisper-cli|audio-decode|audio-memory|scheduler-naive|scheduler-standalone ... (see bench/run.sh)");
+        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg|ingest|scheduler|whisper|whisper-cli|audio-decode|audio-memory|scheduler-naive|scheduler-standalone|llama|llama-bench ... (see bench/run.sh)");
         return 2;
 }
 

@@ -89,8 +89,14 @@ public sealed class LlamaContext : IDisposable
             }
         }
 
+        var threadpools = handle.AttachThreadpools(threads, batchThreads, options.ThreadPolling, out var noThreadpool);
+        if (threadpools == 0)
+        {
+            LlamaLog.ThreadpoolUnavailable(LlamaBackend.Logger, noThreadpool ?? "unknown");
+        }
+
         var context = new LlamaContext(model, handle, abort);
-        LlamaLog.ContextCreated(LlamaBackend.Logger, model.Path, context.ContextSize, context.BatchSize, threads, batchThreads);
+        LlamaLog.ContextCreated(LlamaBackend.Logger, model.Path, context.ContextSize, context.BatchSize, threads, batchThreads, threadpools, options.ThreadPolling);
         return context;
     }
 
@@ -122,32 +128,26 @@ public sealed class LlamaContext : IDisposable
         }
 
         HasLogits = false;
-        var batch = LlamaNative.llama_batch_init(BatchSize, 0, 1);
         abort.Token = cancellationToken;
         using var errors = LlamaBackend.ErrorCapture.Begin();
         try
         {
-            for (var start = 0; start < tokens.Length; start += BatchSize)
+            // llama_batch_get_one: no per-call allocation (llama_batch_init mallocs every array, and one seq_id array
+            // per token), positions continue from what the KV cache holds (Position tracks the same), sequence 0,
+            // logits for the last token of each chunk only, as llama.cpp's own tools decode.
+            fixed (int* all = tokens)
             {
-                var count = Math.Min(BatchSize, tokens.Length - start);
-                var isLastChunk = start + count == tokens.Length;
-                for (var i = 0; i < count; i++)
+                for (var start = 0; start < tokens.Length; start += BatchSize)
                 {
-                    batch.token[i] = tokens[start + i];
-                    batch.pos[i] = Position + i;
-                    batch.n_seq_id[i] = 1;
-                    batch.seq_id[i][0] = 0;
-                    batch.logits[i] = (sbyte)(isLastChunk && i == count - 1 ? 1 : 0);
-                }
+                    var count = Math.Min(BatchSize, tokens.Length - start);
+                    var rc = LlamaNative.llama_decode(handle, LlamaNative.llama_batch_get_one(all + start, count));
+                    if (rc != 0)
+                    {
+                        ThrowDecodeFailure(rc, count, errors, cancellationToken);
+                    }
 
-                batch.n_tokens = count;
-                var rc = LlamaNative.llama_decode(handle, batch);
-                if (rc != 0)
-                {
-                    ThrowDecodeFailure(rc, count, errors, cancellationToken);
+                    Position += count;
                 }
-
-                Position += count;
             }
 
             HasLogits = true;
@@ -155,7 +155,6 @@ public sealed class LlamaContext : IDisposable
         finally
         {
             abort.Token = CancellationToken.None;
-            LlamaNative.llama_batch_free(batch);
         }
     }
 

@@ -18,6 +18,13 @@ public sealed class LlamaContextOptions
     /// <summary>Threads for prompt processing; null uses <see cref="Threads"/>.</summary>
     public int? BatchThreads { get; init; }
 
+    /// <summary>
+    /// How long the context's worker threads spin waiting for the next computation before they sleep, from 0 (sleep
+    /// at once: each token then pays a wake-up) to 100; ggml's scale. 50 is what llama.cpp's own tools use; lower it
+    /// when other work shares the CPU and generation speed matters less.
+    /// </summary>
+    public int ThreadPolling { get; init; } = 50;
+
     internal void Validate()
     {
         var problems = new List<string>();
@@ -39,6 +46,11 @@ public sealed class LlamaContextOptions
         if (BatchThreads is < 1)
         {
             problems.Add($"BatchThreads must be at least 1, not {BatchThreads}");
+        }
+
+        if (ThreadPolling is < 0 or > 100)
+        {
+            problems.Add($"ThreadPolling must be between 0 and 100, not {ThreadPolling}");
         }
 
         if (problems.Count > 0)

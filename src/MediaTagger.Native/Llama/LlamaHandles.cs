@@ -24,6 +24,8 @@ internal sealed class SafeLlamaContextHandle : SafeHandleZeroOrMinusOneIsInvalid
 {
     private readonly SafeLlamaModelHandle model;
     private GCHandle abortState;
+    private IntPtr threadpool;
+    private IntPtr threadpoolBatch;
 
     private SafeLlamaContextHandle(SafeLlamaModelHandle model)
         : base(ownsHandle: true) => this.model = model;
@@ -47,9 +49,42 @@ internal sealed class SafeLlamaContextHandle : SafeHandleZeroOrMinusOneIsInvalid
         return result;
     }
 
+    /// <summary>
+    /// Starts the context's CPU threadpools (one, or a second for batches when the thread counts differ) and attaches
+    /// them; they are freed after the context. Returns how many were attached (0 with the reason when the CPU backend
+    /// offers none).
+    /// </summary>
+    public int AttachThreadpools(int threads, int batchThreads, int polling, out string? failure)
+    {
+        threadpool = LlamaThreadpool.Create(threads, polling, out failure);
+        if (threadpool == IntPtr.Zero)
+        {
+            return 0;
+        }
+
+        if (batchThreads != threads)
+        {
+            threadpoolBatch = LlamaThreadpool.Create(batchThreads, polling, out failure);
+            if (threadpoolBatch == IntPtr.Zero)
+            {
+                LlamaThreadpool.Free(threadpool);
+                threadpool = IntPtr.Zero;
+                return 0;
+            }
+        }
+
+        // NULL for the batch pool makes llama.cpp use the one pool for both.
+        LlamaNative.llama_attach_threadpool(handle, threadpool, threadpoolBatch);
+        return threadpoolBatch == IntPtr.Zero ? 1 : 2;
+    }
+
     protected override bool ReleaseHandle()
     {
         LlamaNative.llama_free(handle);
+
+        // The context computes on its pools until llama_free; only then can they stop.
+        LlamaThreadpool.Free(threadpool);
+        LlamaThreadpool.Free(threadpoolBatch);
 
         // The abort callback's state must outlive the context that may call it.
         if (abortState.IsAllocated)

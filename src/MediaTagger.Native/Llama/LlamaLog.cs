@@ -28,8 +28,12 @@ internal static partial class LlamaLog
     public static partial void ModelLoadCancelled(ILogger logger, string path);
 
     [LoggerMessage(EventId = 2120, Level = LogLevel.Debug,
-        Message = "Created context for {Model}: {ContextSize} tokens, batch {BatchSize}, {Threads} threads ({BatchThreads} for batches)")]
-    public static partial void ContextCreated(ILogger logger, string model, int contextSize, int batchSize, int threads, int batchThreads);
+        Message = "Created context for {Model}: {ContextSize} tokens, batch {BatchSize}, {Threads} threads ({BatchThreads} for batches) on {Threadpools} CPU threadpool(s), thread polling {ThreadPolling}")]
+    public static partial void ContextCreated(ILogger logger, string model, int contextSize, int batchSize, int threads, int batchThreads, int threadpools, int threadPolling);
+
+    [LoggerMessage(EventId = 2122, Level = LogLevel.Warning,
+        Message = "No CPU threadpool for the context ({Reason}): ggml starts its threads anew for every computation, which slows generation")]
+    public static partial void ThreadpoolUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 2121, Level = LogLevel.Warning, Message = "llama_decode returned {Code} ({Meaning}); context position now {Position}")]
     public static partial void DecodeFailed(ILogger logger, int code, string meaning, int position);

@@ -40,6 +40,16 @@ internal static unsafe class LlamaNative
     [DllImport(NativeLibraries.Ggml, CallingConvention = CallingConvention.Cdecl)]
     public static extern byte* ggml_backend_reg_name(IntPtr reg);
 
+    [DllImport(NativeLibraries.Ggml, CallingConvention = CallingConvention.Cdecl)]
+    public static extern IntPtr ggml_backend_dev_by_type(int type);
+
+    /// <summary>A function a backend library exports by name (e.g. the CPU backend's "ggml_threadpool_new"), or NULL.</summary>
+    [DllImport(NativeLibraries.Ggml, CallingConvention = CallingConvention.Cdecl)]
+    public static extern IntPtr ggml_backend_reg_get_proc_address(IntPtr reg, [MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
+    [DllImport(NativeLibraries.Ggml, CallingConvention = CallingConvention.Cdecl)]
+    public static extern void ggml_threadpool_params_init(GgmlThreadpoolParams* parameters, int nThreads);
+
     // llama: backend
 
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
@@ -164,6 +174,9 @@ internal static unsafe class LlamaNative
     public static extern void llama_free(IntPtr context);
 
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
+    public static extern void llama_attach_threadpool(IntPtr context, IntPtr threadpool, IntPtr threadpoolBatch);
+
+    [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
     public static extern uint llama_n_ctx(SafeLlamaContextHandle context);
 
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
@@ -178,14 +191,16 @@ internal static unsafe class LlamaNative
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
     public static extern int llama_memory_seq_pos_max(IntPtr memory, int seqId);
 
+    /// <summary>A batch over <paramref name="tokens"/> (not copied): sequence 0, positions after what the memory holds, logits for the last token.</summary>
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
-    public static extern LlamaBatch llama_batch_init(int nTokens, int embd, int nSeqMax);
-
-    [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
-    public static extern void llama_batch_free(LlamaBatch batch);
+    public static extern LlamaBatch llama_batch_get_one(int* tokens, int nTokens);
 
     [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
     public static extern int llama_decode(SafeLlamaContextHandle context, LlamaBatch batch);
+
+    /// <summary>The logits (n_vocab floats) of output <paramref name="i"/> of the last decode; -1 is the last one.</summary>
+    [DllImport(NativeLibraries.Llama, CallingConvention = CallingConvention.Cdecl)]
+    public static extern float* llama_get_logits_ith(SafeLlamaContextHandle context, int i);
 
     // llama: sampling
 

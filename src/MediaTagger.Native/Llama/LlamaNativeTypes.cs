@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace MediaTagger.Native.Llama;
 
-// By-value structs mirrored from the pinned llama.h (release v0.5.0, .native/include/llama/llama.h).
+// By-value structs mirrored from the pinned llama.h and ggml.h (release v0.5.0, .native/include/llama/).
 // Field names are the C names on purpose: the ABI probe test compiles offsetof() for each of them against the
 // header, so a renamed, moved or resized field fails a test instead of corrupting memory.
 // C bool fields are byte: a .NET bool field would make the struct non-blittable and be marshalled as 4 bytes.
@@ -84,7 +84,7 @@ internal unsafe struct LlamaContextParams
     public IntPtr ctx_other;
 }
 
-/// <summary>struct llama_batch (56 bytes on x64); the arrays are owned by llama_batch_init/llama_batch_free.</summary>
+/// <summary>struct llama_batch (56 bytes on x64); llama_batch_get_one fills it with a pointer to the caller's tokens and NULL for the rest.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct LlamaBatch
 {
@@ -112,6 +112,18 @@ internal unsafe struct LlamaChatMessage
     public byte* content;
 }
 
+/// <summary>struct ggml_threadpool_params (ggml.h, 528 bytes on x64); filled by ggml_threadpool_params_init.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct GgmlThreadpoolParams
+{
+    public fixed byte cpumask[512];
+    public int n_threads;
+    public int prio;
+    public uint poll;
+    public byte strict_cpu;
+    public byte paused;
+}
+
 /// <summary>The mirrored structs and their C names, for the ABI tests.</summary>
 internal static class LlamaAbi
 {
@@ -122,5 +134,6 @@ internal static class LlamaAbi
         (typeof(LlamaBatch), "llama_batch"),
         (typeof(LlamaSamplerChainParams), "llama_sampler_chain_params"),
         (typeof(LlamaChatMessage), "llama_chat_message"),
+        (typeof(GgmlThreadpoolParams), "ggml_threadpool_params"),
     ];
 }

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace MediaTagger.Native.Llama;
 
 /// <summary>
@@ -8,11 +10,15 @@ public sealed class LlamaSampler : IDisposable
 {
     private readonly SafeLlamaSamplerHandle handle;
 
-    internal LlamaSampler(LlamaModel model, SafeLlamaSamplerHandle handle, IReadOnlyList<string> stages)
+    // A chain of greedy alone is an argmax of the logits, which the binding takes itself (see ArgMax).
+    private readonly bool greedyOnly;
+
+    internal LlamaSampler(LlamaModel model, SafeLlamaSamplerHandle handle, IReadOnlyList<string> stages, bool greedyOnly)
     {
         Model = model;
         this.handle = handle;
         Stages = stages;
+        this.greedyOnly = greedyOnly;
     }
 
     public LlamaModel Model { get; }
@@ -24,7 +30,8 @@ public sealed class LlamaSampler : IDisposable
 
     /// <summary>
     /// Picks the next token from the logits of the last decoded token (llama_sampler_sample, idx -1) and
-    /// accepts it into the chain's state (grammar position, penalty history).
+    /// accepts it into the chain's state (grammar position, penalty history). A chain of <see cref="LlamaSamplerBuilder.Greedy"/>
+    /// alone takes the same token by an argmax of the logits, without llama.cpp's copy of the whole vocabulary.
     /// </summary>
     public int Sample(LlamaContext context)
     {
@@ -41,7 +48,98 @@ public sealed class LlamaSampler : IDisposable
             throw new InvalidOperationException("nothing to sample from: decode a prompt (or the last sampled token) first");
         }
 
+        if (greedyOnly)
+        {
+            var token = GreedyToken(context);
+            if (token >= 0)
+            {
+                LlamaNative.llama_sampler_accept(handle, token);
+                return token;
+            }
+        }
+
         return LlamaNative.llama_sampler_sample(handle, context.Handle, -1);
+    }
+
+    /// <summary>
+    /// The index of the first largest of <paramref name="logits"/>, as llama.cpp's greedy sampler picks it (a later
+    /// equal value does not replace an earlier one); -1 when a value is NaN, whose order only the native loop defines.
+    /// </summary>
+    internal static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        if (logits.IsEmpty)
+        {
+            return -1;
+        }
+
+        var width = Vector<float>.Count;
+        var i = 0;
+        var max = new Vector<float>(float.NegativeInfinity);
+        var nan = Vector<int>.Zero;
+        for (; i + width <= logits.Length; i += width)
+        {
+            var v = new Vector<float>(logits[i..]);
+            max = Vector.Max(max, v);
+            nan |= ~Vector.Equals(v, v);
+        }
+
+        if (nan != Vector<int>.Zero)
+        {
+            return -1;
+        }
+
+        var best = float.NegativeInfinity;
+        for (var lane = 0; lane < width; lane++)
+        {
+            best = Math.Max(best, max[lane]);
+        }
+
+        for (var j = i; j < logits.Length; j++)
+        {
+            if (float.IsNaN(logits[j]))
+            {
+                return -1;
+            }
+
+            best = Math.Max(best, logits[j]);
+        }
+
+        // -0 and +0 compare equal here, as in the native comparison.
+        var target = new Vector<float>(best);
+        for (i = 0; i + width <= logits.Length; i += width)
+        {
+            var hits = Vector.Equals(new Vector<float>(logits[i..]), target);
+            if (hits != Vector<int>.Zero)
+            {
+                for (var lane = 0; lane < width; lane++)
+                {
+                    if (hits[lane] != 0)
+                    {
+                        return i + lane;
+                    }
+                }
+            }
+        }
+
+        for (; i < logits.Length; i++)
+        {
+            if (logits[i] == best)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    // llama_sampler_sample copies every logit into a token-data array before the chain runs: 58 us per token for a
+    // 32000-token vocabulary here (6% of the tiny bench llama's generation time), this argmax 11 us.
+    private unsafe int GreedyToken(LlamaContext context)
+    {
+        // The logits live in the context: it must not be freed while they are read.
+        using var lease = new HandleLease(context.Handle);
+        var logits = LlamaNative.llama_get_logits_ith(context.Handle, -1);
+        return logits is null ? -1 : ArgMax(new ReadOnlySpan<float>(logits, Model.VocabSize));
     }
 
     /// <summary>Feeds a token the chain did not pick itself (e.g. a forced token) into its state.</summary>

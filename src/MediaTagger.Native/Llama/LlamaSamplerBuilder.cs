@@ -117,7 +117,7 @@ public sealed class LlamaSamplerBuilder
             throw;
         }
 
-        return new LlamaSampler(model, chain, stages.Select(s => s.Name).ToArray());
+        return new LlamaSampler(model, chain, stages.Select(s => s.Name).ToArray(), greedyOnly: stages is [{ Name: "greedy" }]);
     }
 
     private static string F(float value) => value.ToString(CultureInfo.InvariantCulture);

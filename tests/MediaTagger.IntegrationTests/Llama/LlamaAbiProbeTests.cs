@@ -11,7 +11,7 @@ using MediaTagger.Native.Llama;
 namespace MediaTagger.IntegrationTests.Llama;
 
 /// <summary>
-/// Compiles a C program against the pinned llama.h that prints sizeof/offsetof of every field of every struct the
+/// Compiles a C program against the pinned llama.h (and the ggml.h it includes) that prints sizeof/offsetof of every field of every struct the
 /// binding mirrors, and compares it with the C# layout. A header update that adds, moves, renames or resizes a
 /// field fails here instead of corrupting memory at run time.
 /// </summary>
@@ -23,7 +23,8 @@ public partial class LlamaAbiProbeTests
     {
         var header = LlamaTestSupport.NativeFile("llama", "llama.h");
         TestAssets.RequireTool("cc");
-        var headerText = File.ReadAllText(header);
+        // llama.h includes ggml.h, whose ggml_threadpool_params the binding mirrors too.
+        var headerText = File.ReadAllText(header) + "\n" + File.ReadAllText(LlamaTestSupport.NativeFile("llama", "ggml.h"));
 
         var structs = LlamaAbi.MirroredStructs
             .Select(s => (s.Type, s.CName, Fields: HeaderFields(headerText, s.CName)))
@@ -50,7 +51,7 @@ public partial class LlamaAbiProbeTests
             }
         }
 
-        mismatches.Should().BeEmpty("the C# structs must match llama.h of release {0}", LlamaBackend.PinnedRelease);
+        mismatches.Should().BeEmpty("the C# structs must match llama.h and ggml.h of release {0}", LlamaBackend.PinnedRelease);
     }
 
     private static void Compare(List<string> mismatches, string what, int native, int managed)

@@ -36,6 +36,25 @@ public class LlamaLoggingTests
         logger.Entries.Should().Contain(e => e.EventId == 2110 && e.Message.Contains("stories260K", StringComparison.Ordinal));
     }
 
+    [SkippableFact]
+    public void A_context_computes_on_its_own_cpu_threadpool()
+    {
+        LlamaTestSupport.RequireBackend();
+        var logger = new CapturingLogger();
+        LlamaBackend.Initialize(logger);
+        using var model = LlamaModel.Load(TestAssets.Model(LlamaTestSupport.StoriesModel));
+
+        using (LlamaContext.Create(model, new LlamaContextOptions { ContextSize = 64, Threads = 2, BatchThreads = 1, ThreadPolling = 10 }))
+        {
+        }
+
+        // Without a pool ggml would start its threads anew for every token, and the binding would warn (2122).
+        // Different thread counts for tokens and batches need a pool each.
+        logger.Entries.Should().NotContain(e => e.EventId == 2122);
+        logger.Entries.Should().Contain(e => e.EventId == 2120
+            && e.Message.Contains("on 2 CPU threadpool(s), thread polling 10", StringComparison.Ordinal));
+    }
+
     private sealed class CapturingLogger : ILogger
     {
         private readonly List<(LogLevel Level, int EventId, string Message)> entries = [];

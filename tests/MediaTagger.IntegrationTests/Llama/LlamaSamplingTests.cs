@@ -64,6 +64,42 @@ public class LlamaSamplingTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public void Greedy_alone_picks_the_tokens_llama_cpps_greedy_sampler_picks()
+    {
+        using var model = LlamaTestSupport.LoadStories();
+
+        // Greedy alone is taken by the binding (an argmax of the logits); top-k over the whole vocabulary changes
+        // nothing but sends every pick through llama_sampler_sample.
+        IReadOnlyList<int> Run(Func<LlamaSamplerBuilder, LlamaSamplerBuilder> chain)
+        {
+            using var context = LlamaContext.Create(model, new LlamaContextOptions { ContextSize = 256, Threads = 1 });
+            using var sampler = chain(LlamaSampler.CreateBuilder(model)).Build();
+            return new LlamaGenerator().Generate(context, sampler, "Once upon a time", maxTokens: 64).Tokens;
+        }
+
+        var binding = Run(b => b.Greedy());
+        var native = Run(b => b.TopK(model.VocabSize).Greedy());
+
+        binding.Should().NotBeEmpty().And.Equal(native);
+    }
+
+    [SkippableFact]
+    public void A_context_with_its_own_batch_threads_generates_the_same_text()
+    {
+        using var model = LlamaTestSupport.LoadStories();
+
+        string Run(int? batchThreads)
+        {
+            using var context = LlamaContext.Create(model, new LlamaContextOptions { ContextSize = 256, Threads = 1, BatchThreads = batchThreads });
+            using var sampler = LlamaSampler.CreateBuilder(model).Greedy().Build();
+            return new LlamaGenerator().Generate(context, sampler, "Once upon a time, there was a little girl", maxTokens: 24).Text;
+        }
+
+        // Two CPU threadpools (1 thread for tokens, 2 for the prompt) instead of one.
+        Run(2).Should().Be(Run(null));
+    }
+
+    [SkippableFact]
     public void A_sampler_refuses_a_context_of_another_model()
     {
         using var model = LlamaTestSupport.LoadStories();

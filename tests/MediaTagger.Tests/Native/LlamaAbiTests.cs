@@ -5,7 +5,7 @@ using MediaTagger.Native.Llama;
 namespace MediaTagger.Tests.Native;
 
 /// <summary>
-/// The by-value structs passed to llama.cpp must match the pinned llama.h (release v0.5.0, x64) byte for byte:
+/// The by-value structs passed to llama.cpp must match the pinned llama.h and ggml.h (release v0.5.0, x64) byte for byte:
 /// a wrong offset silently feeds garbage parameters to native code. Numbers are derived from that header;
 /// the integration test LlamaAbiProbeTests checks the same against the C compiler.
 /// </summary>
@@ -17,6 +17,7 @@ public class LlamaAbiTests
     [InlineData(typeof(LlamaBatch), 56)]
     [InlineData(typeof(LlamaSamplerChainParams), 1)]
     [InlineData(typeof(LlamaChatMessage), 16)]
+    [InlineData(typeof(GgmlThreadpoolParams), 528)]
     public void Mirrored_struct_has_the_size_of_the_pinned_header(Type type, int expected)
     {
         Marshal.SizeOf(type).Should().Be(expected);
@@ -88,12 +89,23 @@ public class LlamaAbiTests
     public void Chat_message_field_is_at_the_header_offset(string field, int offset) =>
         Marshal.OffsetOf<LlamaChatMessage>(field).ToInt32().Should().Be(offset);
 
+    [Theory]
+    [InlineData("cpumask", 0)]
+    [InlineData("n_threads", 512)]
+    [InlineData("prio", 516)]
+    [InlineData("poll", 520)]
+    [InlineData("strict_cpu", 524)]
+    [InlineData("paused", 525)]
+    public void Threadpool_params_field_is_at_the_header_offset(string field, int offset) =>
+        Marshal.OffsetOf<GgmlThreadpoolParams>(field).ToInt32().Should().Be(offset);
+
     [Fact]
     public void Every_mirrored_struct_is_listed_for_the_compiler_probe()
     {
         var mirrored = typeof(LlamaNative).Assembly.GetTypes()
             .Where(t => t.IsValueType && !t.IsEnum && t.Namespace == typeof(LlamaNative).Namespace
-                && t.StructLayoutAttribute?.Value == LayoutKind.Sequential && t.Name.StartsWith("Llama", StringComparison.Ordinal))
+                && t.StructLayoutAttribute?.Value == LayoutKind.Sequential
+                && (t.Name.StartsWith("Llama", StringComparison.Ordinal) || t.Name.StartsWith("Ggml", StringComparison.Ordinal)))
             .ToHashSet();
 
         LlamaAbi.MirroredStructs.Select(s => s.Type).Should().BeEquivalentTo(mirrored);

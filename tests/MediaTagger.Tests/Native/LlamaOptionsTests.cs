@@ -15,6 +15,16 @@ public class LlamaOptionsTests
             .Which.Message.Should().Contain("ContextSize").And.Contain("BatchSize").And.Contain("Threads");
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(101)]
+    public void Thread_polling_outside_ggmls_scale_is_refused(int polling)
+    {
+        var act = () => new LlamaContextOptions { ThreadPolling = polling }.Validate();
+
+        act.Should().Throw<ArgumentException>().Which.Message.Should().Contain("ThreadPolling");
+    }
+
     [Fact]
     public void Default_context_options_are_valid()
     {
