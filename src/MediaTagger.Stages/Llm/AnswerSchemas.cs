@@ -35,6 +35,19 @@ internal static class AnswerSchemas
     /// </summary>
     public static OutputSchema Answer(string? extension, TagVocabulary? vocabulary)
     {
+        try
+        {
+            return Merged(extension, vocabulary);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            // Not JSON, or a keyword of the wrong JSON type ("type": 3): a problem with the file, said as such.
+            throw new FormatException("the schema file is not a usable JSON schema: " + ex.Message, ex);
+        }
+    }
+
+    private static OutputSchema Merged(string? extension, TagVocabulary? vocabulary)
+    {
         var schema = Base();
         var properties = schema["properties"]!.AsObject();
         var required = schema["required"]!.AsArray();

@@ -42,7 +42,6 @@ internal sealed class LlamaSession : ILlmSession, IDisposable
             if (GpuLayers > 0 && gpu is null)
             {
                 LlmStageLog.NoGpuForLayers(logger, GpuLayers);
-                Device = "cpu";
             }
 
             (ContextTokens, ContextReason) = ChooseContext(options.ContextTokens, workingBytes);

@@ -240,7 +240,7 @@ internal sealed class LlmStage : IStage, IDisposable
     /// <summary>The earlier stages' tags that are not in the vocabulary, each mapped by the model to a term or null.</summary>
     private JsonObject MapSynonyms(StageInput input, PromptFacts facts, CancellationToken cancellationToken)
     {
-        var outside = facts.Tags.Concat(facts.Labels.Select(l => l[..l.LastIndexOf(" (", StringComparison.Ordinal)]))
+        var outside = facts.Tags.Concat(facts.Labels.Select(l => l.Label))
             .Select(tagRules.Clean)
             .Where(t => t.Length > 0 && vocabulary!.TermOf(t) is null)
             .Distinct(StringComparer.Ordinal)

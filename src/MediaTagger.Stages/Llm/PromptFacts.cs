@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MediaTagger.Core.Stages;
+using MediaTagger.Stages.Tags;
 
 namespace MediaTagger.Stages.Llm;
 
@@ -15,7 +16,7 @@ internal sealed record PromptFacts(
     string Name,
     string Kind,
     double? DurationSeconds,
-    IReadOnlyList<string> Labels,
+    IReadOnlyList<(string Label, double Score)> Labels,
     IReadOnlyList<string> Tags,
     string? Caption,
     string? Text,
@@ -40,11 +41,11 @@ internal sealed record PromptFacts(
             .Select(g => g.MaxBy(l => l.Score))
             .OrderByDescending(l => l.Score)
             .Take(MaxLabels)
-            .Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Label} ({l.Score:P0})"))
+            .Select(l => (l.Label!, l.Score))
             .ToList();
 
         var tags = results.Where(r => r.Key != "tags").SelectMany(r => r.Value["tags"] as JsonArray ?? [])
-            .Select(t => t is JsonObject o ? Str(o["tag"]) ?? Str(o["name"]) ?? Str(o["label"]) : Str(t))
+            .Select(TagEntry.TextOf)
             .OfType<string>()
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .ToList();
@@ -81,7 +82,7 @@ internal sealed record PromptFacts(
             ["name"] = Name,
             ["kind"] = Kind,
             ["duration"] = DurationSeconds is { } d ? TranscriptDigest.Clock(d) : "",
-            ["labels"] = string.Join(", ", Labels),
+            ["labels"] = string.Join(", ", Labels.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Label} ({l.Score:P0})"))),
             ["tags"] = string.Join(", ", Tags),
             ["caption"] = Caption ?? "",
             ["text"] = Text ?? "",

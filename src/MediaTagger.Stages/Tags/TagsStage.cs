@@ -110,7 +110,7 @@ internal sealed class TagsStage : IStage
         };
     }
 
-    /// <summary>A result's "tags" (strings, or objects with a "tag", "name" or "label"), then its "labels" scored at or above the threshold.</summary>
+    /// <summary>A result's "tags", then its "labels" scored at or above the threshold (<see cref="TagEntry"/>).</summary>
     private IEnumerable<TagCandidate> CandidatesOf(string path, string stage, JsonObject result)
     {
         foreach (var field in new[] { "tags", "labels" })
@@ -122,12 +122,8 @@ internal sealed class TagsStage : IStage
 
             foreach (var entry in entries)
             {
-                var (tag, score) = entry switch
-                {
-                    JsonValue v when v.GetValueKind() == JsonValueKind.String => (v.GetValue<string>(), (double?)null),
-                    JsonObject o => (Text(o, "tag") ?? Text(o, "name") ?? Text(o, "label"), o["score"] is JsonValue s && s.TryGetValue<double>(out var d) ? d : (double?)null),
-                    _ => (null, null),
-                };
+                var tag = TagEntry.TextOf(entry);
+                double? score = entry is JsonObject o && o["score"] is JsonValue s && s.TryGetValue<double>(out var d) ? d : null;
                 if (tag is null)
                 {
                     TagsStageLog.Malformed(logger, path, stage, field, $"expected a string or an object with a tag, got {entry?.ToJsonString() ?? "null"}");
@@ -144,7 +140,4 @@ internal sealed class TagsStage : IStage
             }
         }
     }
-
-    private static string? Text(JsonObject entry, string key) =>
-        entry[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 }

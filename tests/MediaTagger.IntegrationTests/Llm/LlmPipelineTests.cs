@@ -21,11 +21,7 @@ public sealed class LlmPipelineTests(ITestOutputHelper output) : IDisposable
         var inbox = Directory.CreateDirectory(Path.Combine(root, "in")).FullName;
         File.Copy(TestAssets.Media("images/chelsea.png"), Path.Combine(inbox, "chelsea.png"));
         var schema = Path.Combine(root, "schema.json");
-        File.WriteAllText(schema, """
-            { "properties": { "summary": { "type": "string", "minLength": 1, "maxLength": 120 },
-              "tags": { "type": "array", "maxItems": 4, "items": { "type": "string", "minLength": 1, "maxLength": 16 } },
-              "title": { "type": "string", "minLength": 1, "maxLength": 30 } } }
-            """);
+        File.WriteAllText(schema, LlmStageTests.ToySchema);
         var vocabulary = Path.Combine(root, "vocab.txt");
         File.WriteAllText(vocabulary, "cat, tabby cat, egyptian mau, tiger cat, kitty\ndog\n");
         var config = Path.Combine(root, "pipelines.json");

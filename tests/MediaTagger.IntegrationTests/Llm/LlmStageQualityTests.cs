@@ -42,20 +42,7 @@ public class LlmStageQualityTests(ITestOutputHelper output)
     private static (ModelEntry Model, string Path) RealModel()
     {
         var catalog = ModelCatalog.Load(Path.Combine(TestAssets.RepoRoot, "models", "catalog.json"));
-        var modelDirectory = Environment.GetEnvironmentVariable("MEDIATAGGER_MODEL_DIR") is { Length: > 0 } dir ? dir : Path.Combine(TestAssets.RepoRoot, "models");
-        var mirror = Environment.GetEnvironmentVariable("MEDIATAGGER_MODEL_MIRROR") is { Length: > 0 } m ? m : Path.Combine(TestAssets.SharedDirectory, "models");
-        var store = new ModelStore(modelDirectory, mirror);
-        var candidates = catalog.Models.Where(e => e.Family == "llm" && !e.TestOnly).OrderBy(e => e.TotalSize).ToList();
-        foreach (var model in candidates)
-        {
-            if (store.Resolve(model, model.File(LlmStage.ProvenanceRole)) is { Found: true } found)
-            {
-                return (model, found.Path!);
-            }
-        }
-
-        throw new SkipException(
-            $"no real instruct GGUF is installed (looked for {string.Join(", ", candidates.Select(c => c.Id))} in {modelDirectory} and {mirror}); " +
-            "install one with: mediatagger models pull qwen2.5-0.5b-instruct-q4_k_m");
+        var candidates = catalog.Models.Where(e => e.Family == "llm" && !e.TestOnly).OrderBy(e => e.TotalSize).Select(e => e.Id);
+        return TestAssets.InstalledModel(candidates, LlmStage.ProvenanceRole, "real instruct GGUF", "mediatagger models pull qwen2.5-0.5b-instruct-q4_k_m");
     }
 }

@@ -85,16 +85,19 @@ public class LlmStageTests(ITestOutputHelper output)
         stage.Schema.Validate(outcome.Result["answer"]).Should().BeEmpty();
     }
 
-    /// <summary>A schema small enough for stories260K's 1024-token context, and its fallback template.</summary>
+    /// <summary>An answer schema small enough for stories260K's 1024-token context with room for the prompt.</summary>
+    internal const string ToySchema = """
+        { "properties": {
+            "summary": { "type": "string", "minLength": 1, "maxLength": 120 },
+            "tags": { "type": "array", "maxItems": 4, "items": { "type": "string", "minLength": 1, "maxLength": 16 } },
+            "title": { "type": "string", "minLength": 1, "maxLength": 30 } } }
+        """;
+
+    /// <summary>Options for stories260K: the toy schema, a 1024-token context, short facts and part summaries.</summary>
     private static LlmStageOptions ToyOptions()
     {
         var schema = Path.Combine(Path.GetTempPath(), "mediatagger-toy-schema.json");
-        File.WriteAllText(schema, """
-            { "properties": {
-                "summary": { "type": "string", "minLength": 1, "maxLength": 120 },
-                "tags": { "type": "array", "maxItems": 4, "items": { "type": "string", "minLength": 1, "maxLength": 16 } },
-                "title": { "type": "string", "minLength": 1, "maxLength": 30 } } }
-            """);
+        File.WriteAllText(schema, ToySchema);
         return new LlmStageOptions { ContextTokens = 1024, Schema = schema, Threads = 2, MaxFactTokens = 64, PartSummaryChars = 100 };
     }
 

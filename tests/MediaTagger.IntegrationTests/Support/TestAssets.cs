@@ -21,6 +21,31 @@ public static class TestAssets
 
     public static string Model(string relative) => Require(Path.Combine(SharedDirectory, "models", relative), "model");
 
+    /// <summary>
+    /// The first of <paramref name="ids"/> (catalog ids, best first) whose <paramref name="role"/> file is installed in
+    /// the model folder (MEDIATAGGER_MODEL_DIR, else models/) or the mirror (MEDIATAGGER_MODEL_MIRROR, else the shared
+    /// models); otherwise a skip naming what was looked for and <paramref name="install"/>. Real weights are a download
+    /// the test environment need not have, so their absence is never a set-up failure.
+    /// </summary>
+    public static (MediaTagger.Core.Models.ModelEntry Model, string Path) InstalledModel(IEnumerable<string> ids, string role, string what, string install)
+    {
+        var catalog = MediaTagger.Core.Models.ModelCatalog.Load(Path.Combine(RepoRoot, "models", "catalog.json"));
+        var modelDirectory = Environment.GetEnvironmentVariable("MEDIATAGGER_MODEL_DIR") is { Length: > 0 } dir ? dir : Path.Combine(RepoRoot, "models");
+        var mirror = Environment.GetEnvironmentVariable("MEDIATAGGER_MODEL_MIRROR") is { Length: > 0 } m ? m : Path.Combine(SharedDirectory, "models");
+        var store = new MediaTagger.Core.Models.ModelStore(modelDirectory, mirror);
+        var candidates = ids.ToList();
+        foreach (var id in candidates)
+        {
+            var model = catalog[id];
+            if (store.Resolve(model, model.File(role)) is { Found: true } found)
+            {
+                return (model, found.Path!);
+            }
+        }
+
+        throw new SkipException($"no {what} is installed (looked for {string.Join(", ", candidates)} in {modelDirectory} and {mirror}); install one with: {install}");
+    }
+
     public static string Media(string relative) => Require(Path.Combine(SharedDirectory, "media", relative), "media file");
 
     /// <summary>Skips (or fails, in CI) unless the native engines were set up.</summary>

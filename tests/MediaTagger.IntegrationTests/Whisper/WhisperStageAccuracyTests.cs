@@ -118,23 +118,8 @@ public sealed partial class WhisperStageAccuracyTests
     {
         TestAssets.RequireNative("whisper");
         TestAssets.RequireTool("ffmpeg");
-        var catalog = ModelCatalog.Load(Path.Combine(TestAssets.RepoRoot, "models", "catalog.json"));
-        var modelDirectory = Environment.GetEnvironmentVariable("MEDIATAGGER_MODEL_DIR") is { Length: > 0 } dir ? dir : Path.Combine(TestAssets.RepoRoot, "models");
-        var mirror = Environment.GetEnvironmentVariable("MEDIATAGGER_MODEL_MIRROR") is { Length: > 0 } m ? m : Path.Combine(TestAssets.SharedDirectory, "models");
-        var store = new ModelStore(modelDirectory, mirror);
-        foreach (var id in Candidates)
-        {
-            var model = catalog[id];
-            if (store.Resolve(model, model.File(WhisperStage.ProvenanceRole)) is { Found: true } found)
-            {
-                return (id, found.Path!);
-            }
-        }
-
-        // Not a setup failure: the weights are a download the test environment need not have.
-        throw new SkipException(
-            $"no real Whisper model is installed (looked for {string.Join(", ", Candidates)} in {modelDirectory} and {mirror}); " +
-            "install one with: mediatagger models pull whisper-base.en");
+        var (model, path) = TestAssets.InstalledModel(Candidates, WhisperStage.ProvenanceRole, "real Whisper model", "mediatagger models pull whisper-base.en");
+        return (model.Id, path);
     }
 
     private static async Task<JsonObject> RunAsync(WhisperStage stage, string path, JsonObject? vad)

@@ -57,6 +57,8 @@ public class OutputSchemaTests
     [InlineData("""{"properties":{"x":{"type":"string","pattern":"a+"}}}""", "pattern")]
     [InlineData("""{"properties":{"x":{"type":"string","minLength":5,"maxLength":2}}}""", "maxLength")]
     [InlineData("""{"properties":{"x":{"type":"array"}}}""", "items")]
+    [InlineData("""{"properties":{"summary":{"type":3}}}""", "not a usable JSON schema")]
+    [InlineData("""{ "properties": """, "not a usable JSON schema")]
     public void An_unusable_pipeline_schema_is_refused_with_the_reason(string extension, string mentioned)
     {
         var act = () => AnswerSchemas.Answer(extension, null);
