@@ -25,7 +25,7 @@ public sealed class ModelCatalogTests
         catalog["mobilenetv2-int8"].TestOnly.Should().BeFalse();
         catalog["stories260k"].TestOnly.Should().BeTrue();
         catalog["whisper-tiny.en-empty"].TestOnly.Should().BeTrue();
-        catalog.Models.SelectMany(m => m.Files).Should().OnlyContain(f => f.Url.StartsWith("https://", StringComparison.Ordinal));
+        catalog.Models.SelectMany(m => m.Files).Should().OnlyContain(f => f.ImportOnly || f.Url.StartsWith("https://", StringComparison.Ordinal));
     }
 
     [Fact]
