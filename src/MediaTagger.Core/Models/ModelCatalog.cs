@@ -21,6 +21,19 @@ public sealed record ModelFile(
 
     /// <summary>The published checksum the file is verified against (lower-case hex).</summary>
     public string Checksum => (Sha256 ?? Sha1 ?? throw new InvalidDataException($"{Name} has neither sha256 nor sha1")).ToLowerInvariant();
+
+    /// <summary>
+    /// No public download source is known (the catalog gives no url): the file is installed with `models import`
+    /// from a mirror or a folder, matched by name and checksum.
+    /// </summary>
+    public bool ImportOnly => string.IsNullOrWhiteSpace(Url);
+
+    /// <summary>
+    /// Where a file may be downloaded from: https, or plain http to a loopback address (a test server on this machine);
+    /// weights fetched over plain http from elsewhere could be swapped in transit before the checksum is even known to matter.
+    /// </summary>
+    public static bool IsAllowedSource(Uri url) =>
+        url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback);
 }
 
 /// <summary>
@@ -105,9 +118,19 @@ public sealed class ModelCatalog
                     problems.Add($"$.models[{i}].files[{j}].sha1 must be 40 hex digits");
                 }
 
-                if (!Uri.TryCreate(f.Url, UriKind.Absolute, out _))
+                // No url at all is allowed: an import-only file (no public source), installed with `models import`.
+                if (f.ImportOnly)
+                {
+                    continue;
+                }
+
+                if (!Uri.TryCreate(f.Url, UriKind.Absolute, out var url))
                 {
                     problems.Add($"$.models[{i}].files[{j}].url is not an absolute URL");
+                }
+                else if (!ModelFile.IsAllowedSource(url))
+                {
+                    problems.Add($"$.models[{i}].files[{j}].url must be https (plain http only to this machine's loopback address, for tests)");
                 }
             }
         }
@@ -117,7 +140,8 @@ public sealed class ModelCatalog
             throw new InvalidDataException($"{path} is invalid:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
         }
 
-        return new ModelCatalog(doc.Models);
+        // A file without a url (import-only) reads as null despite the record's type: make it the empty string.
+        return new ModelCatalog(doc.Models.Select(m => m with { Files = m.Files.Select(f => f.Url is null ? f with { Url = "" } : f).ToArray() }).ToArray());
     }
 
     private sealed record CatalogDocument([property: JsonPropertyName("models")] List<ModelEntry> Models);

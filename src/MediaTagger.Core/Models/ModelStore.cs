@@ -3,10 +3,25 @@ using System.Globalization;
 namespace MediaTagger.Core.Models;
 
 /// <summary>Where a model file was found, or why it was not.</summary>
-public sealed record ResolvedFile(ModelFile File, string? Path, string Source, string? Problem)
+/// <param name="CorruptPath">When not found: the first copy that exists but fails its checksum (a damaged install or mirror).</param>
+public sealed record ResolvedFile(ModelFile File, string? Path, string Source, string? Problem, string? CorruptPath = null)
 {
     public bool Found => Path is not null;
 }
+
+/// <summary>What a real re-hash of one catalog file found.</summary>
+public enum ModelFileState
+{
+    Ok = 0,
+    Missing = 1,
+    Corrupt = 2,
+}
+
+/// <summary>
+/// One file's verification: <see cref="Location"/> is model-folder, mirror or missing; a corrupt file's
+/// <see cref="Actual"/> is what it hashes to. <see cref="Note"/> says more (a good mirror copy beside a damaged install).
+/// </summary>
+public sealed record FileVerification(ModelFile File, ModelFileState State, string Location, string? Path, string? Actual, string? Note = null);
 
 /// <summary>
 /// Finds model files: the model folder first, then the offline mirror (MEDIATAGGER_MODEL_MIRROR), each verified
@@ -32,6 +47,7 @@ public sealed class ModelStore
     public ResolvedFile Resolve(ModelEntry model, ModelFile file)
     {
         var problems = new List<string>();
+        string? corrupt = null;
         foreach (var (candidate, source) in Candidates(model, file))
         {
             if (!File.Exists(candidate))
@@ -46,12 +62,61 @@ public sealed class ModelStore
             }
 
             problems.Add($"{candidate} has {ModelChecksum.Name(file.ChecksumKind)} {actual}, expected {file.Checksum}");
+            corrupt ??= candidate;
         }
 
         var problem = problems.Count > 0
             ? string.Join("; ", problems)
             : $"{file.Name} is not installed; run: mediatagger models pull {model.Id}";
-        return new ResolvedFile(file, null, "missing", problem);
+        return new ResolvedFile(file, null, "missing", problem, corrupt);
+    }
+
+    /// <summary>
+    /// Re-hashes every file of <paramref name="model"/> where it is installed (model folder, else mirror), ignoring the
+    /// checksum cache (which is then rewritten with what was found). A model-folder copy that fails is reported corrupt
+    /// even when the mirror holds a good one: the damaged file is on this machine and should be removed or pulled again.
+    /// </summary>
+    public IReadOnlyList<FileVerification> Verify(ModelEntry model, CancellationToken cancellationToken = default)
+    {
+        var results = new List<FileVerification>();
+        foreach (var file in model.Files)
+        {
+            FileVerification? bad = null;
+            FileVerification? good = null;
+            foreach (var (candidate, source) in Candidates(model, file).DistinctBy(c => c.Path))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!File.Exists(candidate))
+                {
+                    continue;
+                }
+
+                string actual;
+                using (var stream = File.OpenRead(candidate))
+                {
+                    actual = ModelChecksum.Compute(stream, file.ChecksumKind);
+                }
+
+                RememberChecksum(candidate, file.ChecksumKind, actual);
+                if (string.Equals(actual, file.Checksum, StringComparison.OrdinalIgnoreCase))
+                {
+                    good = new FileVerification(file, ModelFileState.Ok, source, candidate, actual);
+                    break;
+                }
+
+                bad ??= new FileVerification(file, ModelFileState.Corrupt, source, candidate, actual);
+            }
+
+            results.Add((bad, good) switch
+            {
+                ({ Location: "model-folder" } b, { } g) => b with { Note = $"the mirror copy {g.Path} is good: delete the damaged file or run: mediatagger models pull {model.Id}" },
+                (_, { } g) => g,
+                ({ } b, null) => b with { Note = $"delete it, then run: mediatagger models pull {model.Id}" },
+                _ => new FileVerification(file, ModelFileState.Missing, "missing", null, null),
+            });
+        }
+
+        return results;
     }
 
     /// <summary>Resolves every file of a model, or throws naming what is missing and how to install it.</summary>
@@ -101,16 +166,26 @@ public sealed class ModelStore
             sha = ModelChecksum.Compute(stream, kind);
         }
 
+        RememberChecksum(path, kind, sha);
+        return sha;
+    }
+
+    /// <summary>
+    /// Records a checksum just computed for <paramref name="path"/> (by a download, an import or a verify) in its cache
+    /// file, so the next load does not hash a multi-GB file again. Keyed by size and mtime: a later change is noticed.
+    /// </summary>
+    public static void RememberChecksum(string path, ModelChecksumKind kind, string checksum)
+    {
+        var info = new FileInfo(path);
+        var key = string.Create(CultureInfo.InvariantCulture, $"{info.Length} {info.LastWriteTimeUtc.Ticks}");
         try
         {
-            File.WriteAllText(cache, $"{key} {sha}");
+            File.WriteAllText(path + "." + ModelChecksum.Name(kind), $"{key} {checksum}");
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
             // A read-only mirror: hash again next time.
         }
-
-        return sha;
     }
 }
 

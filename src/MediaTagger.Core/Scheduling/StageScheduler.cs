@@ -11,7 +11,11 @@ namespace MediaTagger.Core.Scheduling;
 
 /// <summary>The model a stage needs, as the catalog describes it.</summary>
 /// <param name="EstimatedBytes">The catalog's estimate (weights x bytes per parameter + overhead); replaced by the measured footprint once known.</param>
-public sealed record StageModel(string ModelId, bool Heavy, long EstimatedBytes);
+public sealed record StageModel(string ModelId, bool Heavy, long EstimatedBytes)
+{
+    /// <summary>What the scheduler knows of a catalog model before its first load.</summary>
+    public static StageModel Of(Models.ModelEntry model) => new(model.Id, model.Heavy, model.Footprint.EstimatedBytes);
+}
 
 /// <summary>How the scheduler weighs work and memory.</summary>
 /// <param name="Aging">A stage whose oldest task waited this long may force a swap away from a resident model that still has work.</param>
@@ -19,7 +23,45 @@ public sealed record StageModel(string ModelId, bool Heavy, long EstimatedBytes)
 /// <param name="Device">The device models run on, for the measured footprint ("cpu" unless an execution provider is configured).</param>
 /// <param name="HostOverheadBytes">Added to a catalog estimate when models run in model hosts: the runtime and native
 /// libraries every host process carries besides the model (about 80 MiB measured on Linux x64).</param>
-public sealed record SchedulerSettings(MemoryBudget Budget, TimeSpan Aging, TimeSpan IdleTtl, string Device = "cpu", long HostOverheadBytes = 0);
+public sealed record SchedulerSettings(MemoryBudget Budget, TimeSpan Aging, TimeSpan IdleTtl, string Device = "cpu", long HostOverheadBytes = 0)
+{
+    /// <summary>The runtime and native libraries a model host process carries besides its model (measured on Linux x64).</summary>
+    public const long ModelHostOverheadBytes = 80L << 20;
+
+    /// <summary>The settings a worker runs with: its profile's budget, and the model-host overhead under process isolation.</summary>
+    public static SchedulerSettings FromWorker(Configuration.WorkerOptions worker) => new(
+        MemoryBudget.Parse(worker.Profile), TimeSpan.FromSeconds(worker.AgingSeconds), TimeSpan.FromSeconds(worker.ModelIdleSeconds),
+        HostOverheadBytes: worker.Isolation == "process" ? ModelHostOverheadBytes : 0);
+}
+
+/// <summary>
+/// The scheduler's memory rule, in one place for the scheduler and for `models plan`: what a model counts against the
+/// budget before it loads (its footprint measured on this machine, else the catalog estimate plus the host overhead),
+/// whether it can be admitted at all, and the most the resident set can reach (one heavy slot, light models beside it).
+/// </summary>
+public static class ModelAdmission
+{
+    /// <summary>The bytes a model needs before loading, and whether that was measured here (else the catalog estimate).</summary>
+    public static (long Bytes, bool Measured) Need(StageModel model, SchedulerSettings settings, long? measuredBytes) =>
+        measuredBytes is > 0 ? (measuredBytes.Value, true) : (model.EstimatedBytes + settings.HostOverheadBytes, false);
+
+    /// <summary>A model that needs more than the whole budget is refused before loading; anything else can be made room for.</summary>
+    public static bool Fits(long needBytes, MemoryBudget budget) => needBytes <= budget.Bytes;
+
+    /// <summary>
+    /// The largest resident set the scheduler would hold for these models: at most one heavy one (the largest) plus every
+    /// light one. Over the budget is not a refusal: light models are unloaded, least recently used first, to make room.
+    /// </summary>
+    public static long Peak(IEnumerable<(bool Heavy, long Bytes)> models)
+    {
+        var list = models.ToList();
+        return list.Where(m => m.Heavy).Select(m => m.Bytes).DefaultIfEmpty(0).Max() + list.Where(m => !m.Heavy).Sum(m => m.Bytes);
+    }
+
+    /// <summary>The smallest profile, in whole GiB, that would admit <paramref name="needBytes"/> (for example "6144MB").</summary>
+    public static string ProfileFor(long needBytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(needBytes / 1048576.0 / 1024) * 1024:0}MB");
+}
 
 /// <summary>A model that cannot fit the budget is refused before loading; the message gives the numbers.</summary>
 public sealed class ModelRefusedException(string message) : Exception(message);
@@ -126,12 +168,12 @@ public sealed partial class StageScheduler : IDisposable
                 }
             }
 
-            var (need, measured) = Footprint(model);
-            if (need > settings.Budget.Bytes)
+            var (need, measured) = ModelAdmission.Need(model, settings, journal.MeasuredFootprintBytes(model.ModelId, settings.Device));
+            if (!ModelAdmission.Fits(need, settings.Budget))
             {
                 refusals++;
                 var message = string.Create(CultureInfo.InvariantCulture,
-                    $"model {model.ModelId} for stage {stageName} needs {need / 1048576.0:0.#} MiB ({(measured ? "measured on this machine" : "catalog estimate")}) but the '{settings.Budget.Profile}' profile allows {settings.Budget.MiBytes:0.#} MiB: choose a smaller model for this stage, or raise worker:profile (for example --set worker:profile={Math.Ceiling(need / 1048576.0 / 1024) * 1024:0}MB)");
+                    $"model {model.ModelId} for stage {stageName} needs {need / 1048576.0:0.#} MiB ({(measured ? "measured on this machine" : "catalog estimate")}) but the '{settings.Budget.Profile}' profile allows {settings.Budget.MiBytes:0.#} MiB: choose a smaller model for this stage, or raise worker:profile (for example --set worker:profile={ModelAdmission.ProfileFor(need)})");
                 LogRefused(logger, message);
                 WriteSnapshot(null);
                 throw new ModelRefusedException(message);
@@ -284,12 +326,6 @@ public sealed partial class StageScheduler : IDisposable
         {
             return resident.TryGetValue(stageName, out var r) && r.Stage is not IResidentModel { Fault: not null };
         }
-    }
-
-    private (long Bytes, bool Measured) Footprint(StageModel model)
-    {
-        var measured = journal.MeasuredFootprintBytes(model.ModelId, settings.Device);
-        return measured is > 0 ? (measured.Value, true) : (model.EstimatedBytes + settings.HostOverheadBytes, false);
     }
 
     private long ResidentBytes() => resident.Values.Sum(r => r.CountedBytes);

@@ -27,7 +27,7 @@ internal static class CommandLine
         root.Subcommands.Add(TagCommand.Create(config, set));
         root.Subcommands.Add(StatusCommand.Create(config, set));
         root.Subcommands.Add(DoctorCommand.Create());
-        root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create(config, set));
         root.Subcommands.Add(ModelHostCommand.Create(config, set));
         root.Subcommands.Add(PsCommand.Create(config, set));
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

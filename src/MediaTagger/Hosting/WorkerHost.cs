@@ -89,8 +89,7 @@ internal static class WorkerHost
             var stages = sp.GetRequiredService<StageSet>();
             var catalog = sp.GetRequiredService<StageCatalog>();
             var journalPath = Path.GetFullPath(w.JournalPath, baseDirectory);
-            var settings = new SchedulerSettings(MemoryBudget.Parse(w.Profile), TimeSpan.FromSeconds(w.AgingSeconds), TimeSpan.FromSeconds(w.ModelIdleSeconds),
-                HostOverheadBytes: w.Isolation == "process" ? 80L << 20 : 0);
+            var settings = SchedulerSettings.FromWorker(w);
             return new StageScheduler(sp.GetRequiredService<IJournal>(), stages, settings, name => ModelOf(catalog, stages.Definition(name)),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MediaTagger.Scheduler"),
                 SnapshotPath(journalPath), name => stages.Definition(name).Priority);
@@ -123,7 +122,7 @@ internal static class WorkerHost
     {
         try
         {
-            return catalog.ModelOf(definition) is { } m ? new StageModel(m.Id, m.Heavy, m.Footprint.EstimatedBytes) : null;
+            return catalog.ModelOf(definition) is { } m ? StageModel.Of(m) : null;
         }
         catch (KeyNotFoundException)
         {

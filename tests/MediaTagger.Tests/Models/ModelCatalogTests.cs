@@ -25,7 +25,23 @@ public sealed class ModelCatalogTests
         catalog["mobilenetv2-int8"].TestOnly.Should().BeFalse();
         catalog["stories260k"].TestOnly.Should().BeTrue();
         catalog["whisper-tiny.en-empty"].TestOnly.Should().BeTrue();
-        catalog.Models.SelectMany(m => m.Files).Should().OnlyContain(f => f.Url.StartsWith("https://", StringComparison.Ordinal));
+        catalog.Models.SelectMany(m => m.Files).Should().OnlyContain(f => f.ImportOnly || f.Url.StartsWith("https://", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_download_comes_from_a_model_or_source_host_and_the_ocr_set_keeps_its_published_checksums()
+    {
+        // Weights come from where their authors publish them (model hubs, source repositories and their releases),
+        // never from a package registry's CDN.
+        var catalog = ModelCatalog.Load(RepoFile("models", "catalog.json"));
+        string[] hosts = ["huggingface.co", "github.com", "raw.githubusercontent.com"];
+
+        catalog.Models.SelectMany(m => m.Files).Where(f => !f.ImportOnly).Select(f => new Uri(f.Url).Host).Should().OnlyContain(h => hosts.Contains(h));
+        var ocr = catalog["ppocr-v4"];
+        ocr.Files.Select(f => f.Name).Should().Equal("ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "ppocr_keys_v1.txt");
+        ocr.File("detector").Checksum.Should().Be("30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff");
+        ocr.File("recognizer").Checksum.Should().Be("06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0");
+        ocr.Files.Should().OnlyContain(f => !f.ImportOnly && f.MirrorPath == "ocr/" + f.Name);
     }
 
     [Fact]
@@ -100,7 +116,7 @@ public sealed class ModelCatalogTests
     {
         // What the scheduler compares with the budget before a model's first load: the catalog estimate plus the
         // runtime every model host carries (WorkerHost: 80 MiB under process isolation).
-        const long hostOverhead = 80L << 20;
+        const long hostOverhead = SchedulerSettings.ModelHostOverheadBytes;
         var catalog = ModelCatalog.Load(RepoFile("models", "catalog.json"));
 
         foreach (var tier in new[] { "4gb", "8gb" })
