@@ -23,7 +23,7 @@ public sealed class StageFamilyTests
         using var all = Provider(s => s.AddMediaTaggerStages().AddImageNetStage(o => o.TopK = 3));
 
         some.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "ocr");
-        all.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "keyframes", "imagenet", "faces", "ocr", "vad", "whisper", "llm", "tags");
+        all.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "keyframes", "imagenet", "faces", "ocr", "vad", "whisper", "llm", "tags", "booru");
         all.GetServices<IStageFamily>().Should().HaveCount(9, "a family added again is still one family");
     }
 
