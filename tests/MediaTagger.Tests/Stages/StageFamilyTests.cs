@@ -24,7 +24,7 @@ public sealed class StageFamilyTests
 
         some.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "ocr");
         all.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "keyframes", "imagenet", "faces", "ocr", "vad", "whisper", "llm", "tags", "booru");
-        all.GetServices<IStageFamily>().Should().HaveCount(9, "a family added again is still one family");
+        all.GetServices<IStageFamily>().Should().HaveCount(10, "a family added again is still one family");
     }
 
     [Fact]
