@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Golden tensors for the booru stage's preprocessing, computed independently with PIL and numpy.
 
-Usage: booru_preprocess_reference.py OUT
+Usage: booru_preprocess_reference.py OUT [IMAGE...]
 
 Writes a few deterministic test images (PNG, so both sides decode the same pixels) and, for each, the input
 tensor a WD14 tagger gets and the one DeepDanbooru gets, as raw little-endian float32 (NHWC, one image):
   NAME.png, NAME.wd14.f32 (448x448x3), NAME.dd.f32 (512x512x3), and manifest.txt ("NAME W H" lines).
+Each IMAGE given (a photo the tests read from where it is) gets only its tensors, named after the file's stem;
+the image itself is not copied.
 
 WD14, after SmilingWolf's wd-tagger space (app.py prepare_image): alpha composited onto white, padded to a white
 square with the image at ((side-w)//2, (side-h)//2), resized to 448 with PIL BICUBIC when not already 448,
@@ -70,17 +72,25 @@ def deepdanbooru(image, side=512):
     return a / 255.0
 
 
-def main(out):
+def given(paths):
+    for path in paths:
+        with Image.open(path) as image:
+            image.load()
+            yield os.path.splitext(os.path.basename(path))[0], image.copy()
+
+
+def main(out, paths):
     os.makedirs(out, exist_ok=True)
     lines = []
     for name, image in images():
         image.save(os.path.join(out, name + ".png"))
+        lines.append(f"{name} {image.size[0]} {image.size[1]}\n")
+    for name, image in list(images()) + list(given(paths)):
         wd14(image).astype("<f4").tofile(os.path.join(out, name + ".wd14.f32"))
         deepdanbooru(image).astype("<f4").tofile(os.path.join(out, name + ".dd.f32"))
-        lines.append(f"{name} {image.size[0]} {image.size[1]}\n")
     with open(os.path.join(out, "manifest.txt"), "w", encoding="utf-8") as f:
         f.writelines(lines)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])

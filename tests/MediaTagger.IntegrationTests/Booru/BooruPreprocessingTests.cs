@@ -54,6 +54,27 @@ public sealed class BooruPreprocessingTests
         stray.Should().BeLessThan(0.03, $"{name}: share of values more than 8 levels from the reference");
     }
 
+    private static readonly string[] PhotoFiles = ["chelsea.png", "astronaut.png", "camera.png"];
+
+    public static TheoryData<string> Photos => new(PhotoFiles);
+
+    /// <summary>Photos from the shared media (colour, and camera.png in grey): what a user's pictures look like.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(Photos))]
+    public void Wd14_input_of_a_photo_matches_the_PIL_reference(string file)
+    {
+        TestAssets.RequireNative("onnxruntime");
+        TestAssets.RequireVips();
+        var paths = PhotoFiles.Select(p => TestAssets.Media("images/" + p)).ToArray();
+        var folder = SyntheticModels.Generate("booru_preprocess_reference.py", "booru-preprocess-photos", paths);
+        var (ours, reference) = Compare(TestAssets.Media("images/" + file), folder, Path.GetFileNameWithoutExtension(file), 448, BooruPreprocess.Wd14, "wd14");
+
+        // Every photo here is a little larger than 448 once padded to its square (451 to 512): a mild bicubic downscale.
+        var (_, mean, stray) = Differences(ours, reference, 8);
+        mean.Should().BeLessThan(1.0, $"{file}: mean abs difference on the 0-255 scale");
+        stray.Should().BeLessThan(0.02, $"{file}: share of values more than 8 levels from PIL's");
+    }
+
     [SkippableFact]
     public void Wd14_pads_with_white_centred_and_writes_bgr()
     {
@@ -72,7 +93,12 @@ public sealed class BooruPreprocessingTests
         TestAssets.RequireNative("onnxruntime");
         TestAssets.RequireVips();
         var folder = SyntheticModels.Generate("booru_preprocess_reference.py", "booru-preprocess");
-        var prepared = BooruImages.Prepare(Path.Combine(folder, name + ".png"), side, preprocess);
+        return Compare(Path.Combine(folder, name + ".png"), folder, name, side, preprocess, suffix);
+    }
+
+    private static (float[] Ours, float[] Reference) Compare(string image, string folder, string name, int side, BooruPreprocess preprocess, string suffix)
+    {
+        var prepared = BooruImages.Prepare(image, side, preprocess);
         prepared.Width.Should().Be(side);
         prepared.Height.Should().Be(side);
         var ours = new float[side * side * 3];
