@@ -11,7 +11,7 @@ public sealed class BooruRealWeightTests
 {
     private static readonly string[] Ids =
     [
-        "wd-swinv2-tagger-v3", "wd-vit-tagger-v3", "wd-convnext-tagger-v3", "wd-eva02-large-tagger-v3",
+        "wd-swinv2-tagger-v3", "wd-vit-tagger-v3", "wd-convnext-tagger-v3", "wd-eva02-large-tagger-v3", "wd-vit-large-tagger-v3",
         "wd-v1-4-moat-tagger-v2", "wd-v1-4-swinv2-tagger-v2", "wd-v1-4-convnextv2-tagger-v2", "wd-v1-4-vit-tagger-v2",
     ];
 
