@@ -81,7 +81,7 @@ public sealed record BooruStageOptions
         .Flag("ratingTag", (o, v) => o.RatingTag = v)
         .Flag("characterFirst", (o, v) => o.CharacterFirst = v)
         .Flag("underscores", (o, v) => o.Underscores = v)
-        .OptionalText("replace", o => o.Replace, (o, v) => o.Replace = v, ReplaceProblem)
+        .OptionalText("replace", o => o.Replace, (o, v) => o.Replace = v, TagRules.ReplacementsProblem)
         .OptionalText("undesired", o => o.Undesired, (o, v) => o.Undesired = v)
         .Integer("maxTags", o => o.MaxTags, (o, v) => o.MaxTags = v, 1, 10_000)
         .Flag("writeTxt", (o, v) => o.WriteTxt = v)
@@ -118,17 +118,4 @@ public sealed record BooruStageOptions
 
     private static string? OneOf(string value, string[] allowed) =>
         allowed.Contains(value, StringComparer.Ordinal) ? null : $"'{value}' is not one of {string.Join(", ", allowed)}";
-
-    private static string? ReplaceProblem(string rules)
-    {
-        try
-        {
-            TagRules.ParseReplacements(rules);
-            return null;
-        }
-        catch (FormatException ex)
-        {
-            return ex.Message;
-        }
-    }
 }

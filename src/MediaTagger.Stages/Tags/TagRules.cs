@@ -77,6 +77,20 @@ internal sealed record TagRules
         };
     }
 
+    /// <summary>What is wrong with replacement rules (a "with" value), or null when they parse.</summary>
+    public static string? ReplacementsProblem(string rules)
+    {
+        try
+        {
+            ParseReplacements(rules);
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     /// <summary>
     /// Reads replacement rules as kohya's --tag_replacement writes them: "source,target;source2,target2", with "\,"
     /// and "\;" for a literal comma or semicolon; a line break separates rules as ';' does. Throws

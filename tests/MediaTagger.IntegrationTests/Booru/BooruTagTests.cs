@@ -80,6 +80,37 @@ public sealed class BooruTagTests
     }
 
     [SkippableFact]
+    public void The_caption_follows_the_configured_order_names_clean_up_and_thresholds()
+    {
+        TestAssets.RequireNative("onnxruntime");
+        TestAssets.RequireVips();
+        TestAssets.RequireTool("ffprobe");
+        using var home = Home();
+        const string booru = """
+            { "stage": "booru", "with": { "model": "wd14-synthetic", "writeTxt": "true", "underscores": "false",
+              "undesired": "long_hair", "replace": "blue_background,azure_background", "generalThreshold": "0.2",
+              "characterMcut": "true", "txtOrder": "general,character", "separator": " | ", "txtName": "append" } }
+            """;
+        using var box = new WorkerSandbox($"[ {{ \"stage\": \"probe\" }}, {booru} ]");
+        var blue = Solid(box.Inbox, "blue.png", 0, 0, 255);
+        var red = Solid(box.Inbox, "red.png", 255, 0, 0);
+
+        var result = CliRunner.Run(home.Environment, TimeSpan.FromMinutes(3), "tag", "--config", box.ConfigPath, box.Inbox);
+
+        result.ExitCode.Should().Be(0, result.Stdout + result.Stderr);
+        // Underscores kept, the replacement applied, the undesired tag gone, no rating in the tags; "photo.png.txt".
+        var blueTags = Tags(WorkerSandbox.Sidecar(blue)!["stages"]!["booru"]!).ToArray();
+        blueTags.Should().Contain("azure_background").And.NotContain(["blue_background", "long_hair", "long hair", "rating:general"]);
+        File.ReadAllText(blue + ".txt").Should().Be("azure_background\n");
+        File.Exists(Path.Combine(box.Inbox, "blue.txt")).Should().BeFalse();
+
+        // The character scores about 0.6 on red: under the 0.85 threshold, kept by MCut; general before character.
+        var redBooru = WorkerSandbox.Sidecar(red)!["stages"]!["booru"]!;
+        redBooru["characters"]!.AsArray().Select(c => c!["tag"]!.GetValue<string>()).Should().Equal("kirisame_marisa");
+        File.ReadAllText(red + ".txt").Should().Be("red_theme | kirisame_marisa\n");
+    }
+
+    [SkippableFact]
     public void A_video_is_tagged_through_its_keyframes_without_a_caption_file()
     {
         TestAssets.RequireNative("onnxruntime");
