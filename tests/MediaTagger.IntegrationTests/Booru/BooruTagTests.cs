@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MediaTagger.IntegrationTests.Support;
-using MediaTagger.Native.Vips;
 
 namespace MediaTagger.IntegrationTests.Booru;
 
@@ -25,19 +24,6 @@ public sealed class BooruTagTests
             new Dictionary<string, string> { ["model"] = Path.Combine(dir, "model.onnx"), ["tags"] = Path.Combine(dir, "selected_tags.csv") }, Heavy: true));
     }
 
-    private static string Solid(string folder, string name, byte r, byte g, byte b)
-    {
-        var pixels = new byte[48 * 48 * 3];
-        for (var i = 0; i < pixels.Length; i += 3)
-        {
-            (pixels[i], pixels[i + 1], pixels[i + 2]) = (r, g, b);
-        }
-
-        var path = Path.Combine(folder, name);
-        VipsImaging.Save(new RgbImage(48, 48, pixels), path);
-        return path;
-    }
-
     [SkippableFact]
     public void Tag_writes_booru_tags_and_a_kohya_caption_beside_each_image_and_fails_a_corrupt_one_alone()
     {
@@ -46,9 +32,9 @@ public sealed class BooruTagTests
         TestAssets.RequireTool("ffprobe");
         using var home = Home();
         using var box = new WorkerSandbox(Pipeline("wd14-synthetic"));
-        var blue = Solid(box.Inbox, "blue.png", 0, 0, 255);
-        var red = Solid(box.Inbox, "red.jpg", 255, 0, 0);
-        var kept = Solid(box.Inbox, "kept.png", 0, 255, 0);
+        var blue = SolidImages.Write(box.Inbox, "blue.png", 0, 0, 255);
+        var red = SolidImages.Write(box.Inbox, "red.jpg", 255, 0, 0);
+        var kept = SolidImages.Write(box.Inbox, "kept.png", 0, 255, 0);
         File.WriteAllText(Path.Combine(box.Inbox, "kept.txt"), "my own caption\n");
         var broken = Path.Combine(box.Inbox, "broken.png");
         File.WriteAllBytes(broken, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 1, 2, 3]);
@@ -92,8 +78,8 @@ public sealed class BooruTagTests
               "characterMcut": "true", "txtOrder": "general,character", "separator": " | ", "txtName": "append" } }
             """;
         using var box = new WorkerSandbox($"[ {{ \"stage\": \"probe\" }}, {booru} ]");
-        var blue = Solid(box.Inbox, "blue.png", 0, 0, 255);
-        var red = Solid(box.Inbox, "red.png", 255, 0, 0);
+        var blue = SolidImages.Write(box.Inbox, "blue.png", 0, 0, 255);
+        var red = SolidImages.Write(box.Inbox, "red.png", 255, 0, 0);
 
         var result = CliRunner.Run(home.Environment, TimeSpan.FromMinutes(3), "tag", "--config", box.ConfigPath, box.Inbox);
 

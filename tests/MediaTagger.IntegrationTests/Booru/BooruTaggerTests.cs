@@ -1,5 +1,4 @@
 using MediaTagger.IntegrationTests.Support;
-using MediaTagger.Native.Vips;
 using MediaTagger.Stages.Booru;
 
 namespace MediaTagger.IntegrationTests.Booru;
@@ -14,18 +13,8 @@ public sealed class BooruTaggerTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private string Solid(string name, byte r, byte g, byte b, int width = 64, int height = 48)
-    {
-        var pixels = new byte[width * height * 3];
-        for (var i = 0; i < pixels.Length; i += 3)
-        {
-            (pixels[i], pixels[i + 1], pixels[i + 2]) = (r, g, b);
-        }
-
-        var path = Path.Combine(folder, name);
-        VipsImaging.Save(new RgbImage(width, height, pixels), path);
-        return path;
-    }
+    private string Solid(string name, byte r, byte g, byte b, int width = 64, int height = 48) =>
+        SolidImages.Write(folder, name, r, g, b, width, height);
 
     private static BooruTagger Wd14(string generated, params string[] args)
     {
