@@ -75,6 +75,12 @@ internal sealed class StageParameters<TOptions>
         },
         options => get(options).Trim() is { Length: > 0 } value ? problem?.Invoke(value) : null);
 
+    /// <summary>A non-empty string taken as written, spaces and all (a separator such as ", ").</summary>
+    public StageParameters<TOptions> Verbatim(string key, Func<TOptions, string> get, Action<TOptions, string> set) => Add(
+        key,
+        (options, text) => text.Length == 0 ? "is empty" : Apply(options, set, text, null),
+        options => get(options).Length == 0 ? "is empty" : null);
+
     /// <summary>A whole number between <paramref name="min"/> and <paramref name="max"/> (no upper bound when null).</summary>
     public StageParameters<TOptions> Integer<T>(string key, Func<TOptions, T> get, Action<TOptions, T> set, T min, T? max = null)
         where T : struct, IBinaryInteger<T> => Add(

@@ -35,6 +35,7 @@ public sealed partial class MediaProcessor
     private readonly StageScheduler scheduler;
     private readonly SidecarWriter sidecars;
     private readonly TranscriptFiles transcripts;
+    private readonly StageTextFiles stageTexts;
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly string generatorVersion;
@@ -48,6 +49,7 @@ public sealed partial class MediaProcessor
         this.scheduler = scheduler;
         this.sidecars = sidecars;
         transcripts = new TranscriptFiles(sidecars, options.Outputs);
+        stageTexts = new StageTextFiles(sidecars);
         this.time = time;
         this.logger = logger;
         this.generatorVersion = generatorVersion;
@@ -234,6 +236,10 @@ public sealed partial class MediaProcessor
         try
         {
             transcripts.Delete(derived);
+            if (sidecar is not null && item?.Kind == MediaKind.Image)
+            {
+                StageTextFiles.Delete(StageTextFiles.RecordedIn(full, sidecar));
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -438,6 +444,7 @@ public sealed partial class MediaProcessor
             item.Fingerprint.Sha256, new MediaType(item.Kind, item.Format, item.Mime), item.Pipeline, item.ConfigHash, records, notes);
         var document = SidecarDocument.Build(input, generatorVersion, time.GetUtcNow());
         WriteTranscriptFiles(item, document);
+        WriteStageTextFiles(item, document);
         try
         {
             var path = io.Execute(() => sidecars.Write(item.Path, document));
@@ -477,6 +484,41 @@ public sealed partial class MediaProcessor
             var written = io.Execute(() => transcripts.Write(item.Path, item.Kind, document));
             document["outputs"] = TranscriptFiles.Record(written);
             transcripts.Delete(previous.Except(written.Select(w => w.Value), StringComparer.Ordinal));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogOutputsFailed(logger, item.Path, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Writes the text files an image's stages ask for (the booru stage's kohya caption) before the sidecar that
+    /// records them; those an earlier sidecar recorded and this run did not write go. A failure is logged and the
+    /// sidecar is still written.
+    /// </summary>
+    private void WriteStageTextFiles(JournalItem item, JsonObject document)
+    {
+        if (item.Kind != MediaKind.Image)
+        {
+            return;
+        }
+
+        var previous = StageTextFiles.RecordedIn(item.Path, sidecars.SidecarPath(item.Path));
+        try
+        {
+            var written = io.Execute(() => stageTexts.Write(item.Path, item.Kind, document, previous));
+            if (written.Count > 0)
+            {
+                var outputs = document["outputs"] as JsonObject ?? [];
+                foreach (var (stage, path) in written)
+                {
+                    outputs[stage] = Path.GetFileName(path);
+                }
+
+                document["outputs"] = outputs;
+            }
+
+            StageTextFiles.Delete(previous.Except(written.Select(w => w.Value), StringComparer.Ordinal));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -93,7 +93,8 @@ public static class SidecarDocument
 
             if (entry["tags"] is JsonArray stageTags)
             {
-                tags.AddRange(stageTags.Select(t => t?.GetValue<string>()).OfType<string>());
+                // A tag is a string, or an object naming it ({"tag": ..., "score": ...}, as the booru stage writes).
+                tags.AddRange(stageTags.Select(TagText).OfType<string>());
             }
 
             stages[stage.Stage] = entry;
@@ -122,6 +123,16 @@ public static class SidecarDocument
             },
         };
     }
+
+    /// <summary>
+    /// The text of one "tags" entry: a string, or an object's "tag" string; null for anything else.
+    /// </summary>
+    private static string? TagText(JsonNode? entry) => entry switch
+    {
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
+        JsonObject o when o["tag"] is JsonValue t && t.GetValueKind() == System.Text.Json.JsonValueKind.String => t.GetValue<string>(),
+        _ => null,
+    };
 
     /// <summary>
     /// The tags stage's list when it ran (merged, cleaned, held to a vocabulary); without that stage in the

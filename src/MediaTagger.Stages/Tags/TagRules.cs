@@ -4,7 +4,7 @@ namespace MediaTagger.Stages.Tags;
 
 /// <summary>
 /// How one tag is cleaned before the lists apply: whitespace folded, underscores to spaces (not in emoticons such
-/// as "^_^", which have no letter), lower case, optional kohya-style escaping of parentheses. Replacement and
+/// as "^_^", which have no letter, nor in the booru kaomoji of <see cref="Kaomoji"/> such as "o_o"), lower case, optional kohya-style escaping of parentheses. Replacement and
 /// undesired lists are compared after the same clean-up, so "Long_Hair" in a list matches "long hair" in a result.
 /// </summary>
 internal sealed record TagRules
@@ -24,12 +24,21 @@ internal sealed record TagRules
     /// <summary>Cleaned tags that are dropped wherever they come from.</summary>
     public IReadOnlySet<string> Undesired { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Booru tags that are faces drawn with an underscore and keep it: the list SmilingWolf's wd-tagger space and
+    /// toriato's sd-webui-wd14-tagger use (tagger/ui.py). Those without a letter keep it by the general rule anyway.
+    /// </summary>
+    public static IReadOnlySet<string> Kaomoji { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "0_0", "(o)_(o)", "+_+", "+_-", "._.", "<o>_<o>", "<|>_<|>", "=_=", ">_<", "3_3", "6_9", ">_o", "@_@", "^_^", "o_o", "u_u", "x_x", "|_|", "||_||",
+    };
+
     /// <summary>Cleans one tag; the empty string when nothing is left.</summary>
     public string Clean(string tag)
     {
         ArgumentNullException.ThrowIfNull(tag);
         var text = tag.Replace("\\(", "(", StringComparison.Ordinal).Replace("\\)", ")", StringComparison.Ordinal);
-        if (UnderscoresToSpaces && text.Any(char.IsLetter))
+        if (UnderscoresToSpaces && text.Any(char.IsLetter) && !Kaomoji.Contains(text.Trim().ToLowerInvariant()))
         {
             text = text.Replace('_', ' ');
         }
@@ -66,6 +75,20 @@ internal sealed record TagRules
             Replacements = cleanedReplacements,
             Undesired = undesired.Select(Clean).Where(t => t.Length > 0).ToHashSet(StringComparer.Ordinal),
         };
+    }
+
+    /// <summary>What is wrong with replacement rules (a "with" value), or null when they parse.</summary>
+    public static string? ReplacementsProblem(string rules)
+    {
+        try
+        {
+            ParseReplacements(rules);
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            return ex.Message;
+        }
     }
 
     /// <summary>

@@ -59,7 +59,7 @@ public sealed record TagsStageOptions
         .Flag("underscores", (o, v) => o.Underscores = v)
         .Flag("lowercase", (o, v) => o.Lowercase = v)
         .Flag("escapeParentheses", (o, v) => o.EscapeParentheses = v)
-        .OptionalText("replace", o => o.Replace, (o, v) => o.Replace = v, ReplaceProblem)
+        .OptionalText("replace", o => o.Replace, (o, v) => o.Replace = v, TagRules.ReplacementsProblem)
         .OptionalText("replaceFile", o => o.ReplaceFile, (o, v) => o.ReplaceFile = v, FileProblem)
         .OptionalText("undesired", o => o.Undesired, (o, v) => o.Undesired = v)
         .OptionalText("undesiredFile", o => o.UndesiredFile, (o, v) => o.UndesiredFile = v, FileProblem)
@@ -77,17 +77,4 @@ public sealed record TagsStageOptions
     }
 
     internal static string? FileProblem(string path) => File.Exists(path) ? null : $"the file {path} does not exist (paths are relative to the working directory)";
-
-    private static string? ReplaceProblem(string rules)
-    {
-        try
-        {
-            TagRules.ParseReplacements(rules);
-            return null;
-        }
-        catch (FormatException ex)
-        {
-            return ex.Message;
-        }
-    }
 }
