@@ -6,7 +6,7 @@ namespace MediaTagger.Stages.Clip;
 /// <summary>
 /// CLIP's image preprocessing as OpenAI's and transformers' processors do it: RGB (an alpha band dropped, as Pillow's
 /// convert("RGB")), the shortest side resized to the input size with Pillow's antialiased bicubic, the centre cropped
-/// (torchvision's offset rounding), /255, CLIP's mean and std, planar RGB. EXIF orientation is applied first, so a
+/// (transformers' CLIPImageProcessor offsets, floor((side - size) / 2)), /255, CLIP's mean and std, planar RGB. EXIF orientation is applied first, so a
 /// rotated photo is seen upright.
 /// </summary>
 public static class ClipPreprocessing
@@ -28,8 +28,12 @@ public static class ClipPreprocessing
         return ((int)((double)size * width / height), size);
     }
 
-    /// <summary>torchvision's centre-crop offset: round((side - size) / 2), halves to even as Python rounds.</summary>
-    public static int CropOffset(int side, int size) => (int)Math.Round((side - size) / 2.0, MidpointRounding.ToEven);
+    /// <summary>
+    /// The centre-crop offset of transformers' image processors, which the Xenova and immich exports are used with:
+    /// (side - size) // 2. (torchvision's CenterCrop in OpenAI's original code rounds half to even instead, one pixel
+    /// further only when side - size is odd and its floor half odd.)
+    /// </summary>
+    public static int CropOffset(int side, int size) => (side - size) / 2;
 
     /// <summary>Decoded pixels to the model's size x size RGB bytes (resize, then centre crop).</summary>
     public static byte[] Prepare(RgbImage image, int size = DefaultSize)
