@@ -46,62 +46,59 @@ public sealed class ClipImageEncoder : IDisposable
     /// <summary>Where the model runs ("cpu", "cuda"), as ONNX Runtime reported it.</summary>
     public string Device => session.ProviderReport.Device;
 
-    public OnnxSession Session => session;
-
-    /// <summary>Embeds image files; a file that cannot be decoded gets an error entry and the rest go on.</summary>
+    /// <summary>
+    /// Embeds image files; a file that cannot be decoded gets an error entry and the rest go on. Files are decoded,
+    /// resized and normalized in parallel straight into the batch tensor, then run as one batch (when the batch axis
+    /// is dynamic).
+    /// </summary>
     public IReadOnlyList<ClipImageEmbedding> Embed(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var prepared = new byte[]?[paths.Count];
-        var errors = new string?[paths.Count];
-        Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-        {
-            try
-            {
-                prepared[i] = ClipPreprocessing.Load(paths[i], Size);
-            }
-            catch (Exception ex) when (ex is Native.NativeEngineException or IOException or ArgumentException or UnauthorizedAccessException)
-            {
-                errors[i] = ex.Message;
-            }
-        });
-
-        var results = new ClipImageEmbedding[paths.Count];
-        var good = Enumerable.Range(0, paths.Count).Where(i => prepared[i] is not null).ToArray();
-        var batch = dynamicBatch ? Math.Max(1, good.Length) : 1;
-        for (var start = 0; start < good.Length; start += batch)
-        {
-            var chunk = good.AsSpan(start, Math.Min(batch, good.Length - start)).ToArray();
-            var vectors = Run(chunk.Select(i => prepared[i]!).ToArray(), cancellationToken);
-            for (var k = 0; k < chunk.Length; k++)
-            {
-                results[chunk[k]] = new ClipImageEmbedding(paths[chunk[k]], vectors[k], null);
-            }
-        }
-
-        for (var i = 0; i < paths.Count; i++)
-        {
-            results[i] ??= new ClipImageEmbedding(paths[i], null, errors[i] ?? "not decoded");
-        }
-
-        return results;
-    }
-
-    /// <summary>Runs prepared size x size RGB images as one batch; returns one unit vector per image.</summary>
-    public float[][] Run(IReadOnlyList<byte[]> images, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(images);
         var plane = Size * Size * 3;
-        var n = images.Count;
-        var buffer = ArrayPool<float>.Shared.Rent(n * plane);
+        var errors = new string?[paths.Count];
+        var buffer = ArrayPool<float>.Shared.Rent(Math.Max(1, paths.Count) * plane);
         try
         {
-            for (var i = 0; i < n; i++)
+            Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
             {
-                ClipPreprocessing.Write(images[i], Size, buffer.AsSpan(i * plane, plane));
+                try
+                {
+                    ClipPreprocessing.Write(ClipPreprocessing.Load(paths[i], Size), Size, buffer.AsSpan(i * plane, plane));
+                }
+                catch (Exception ex) when (ex is Native.NativeEngineException or IOException or ArgumentException or UnauthorizedAccessException)
+                {
+                    errors[i] = ex.Message;
+                }
+            });
+
+            // The decodable images move up to close the gaps the others left, keeping their order.
+            var good = Enumerable.Range(0, paths.Count).Where(i => errors[i] is null).ToArray();
+            for (var k = 0; k < good.Length; k++)
+            {
+                if (good[k] != k)
+                {
+                    buffer.AsSpan(good[k] * plane, plane).CopyTo(buffer.AsSpan(k * plane, plane));
+                }
             }
 
-            return RunTensor(buffer.AsMemory(0, n * plane), n, cancellationToken);
+            var results = new ClipImageEmbedding[paths.Count];
+            var batch = dynamicBatch ? Math.Max(1, good.Length) : 1;
+            for (var start = 0; start < good.Length; start += batch)
+            {
+                var n = Math.Min(batch, good.Length - start);
+                var vectors = RunTensor(buffer.AsMemory(start * plane, n * plane), n, cancellationToken);
+                for (var k = 0; k < n; k++)
+                {
+                    results[good[start + k]] = new ClipImageEmbedding(paths[good[start + k]], vectors[k], null);
+                }
+            }
+
+            for (var i = 0; i < paths.Count; i++)
+            {
+                results[i] ??= new ClipImageEmbedding(paths[i], null, errors[i] ?? "not decoded");
+            }
+
+            return results;
         }
         finally
         {
