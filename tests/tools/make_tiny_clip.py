@@ -12,7 +12,11 @@ each minus their average, and 0.5 in the fourth dimension; the text embedding su
 "red", "green" and "blue" are 1 in dimensions 0, 1 and 2, every other real token 0.02 in dimension 3 (padding 0).
 So "a red image" is nearest a red picture, and zero-shot over red/green/blue picks the picture's colour.
 The ids of the colour words come from CLIP's merges file (the BPE rank of the merge that makes "red</w>" etc.).
-Usage: make_tiny_clip.py OUTPUT_DIR MERGES_FILE(.txt or .txt.gz)
+With --vit-b32-compute it also writes bench/vision_model.onnx: the Xenova vision interface with ViT-B/32's compute
+(32x32 patch embedding to 768, 12 blocks over 49 tokens of 7.1 M multiply-adds per token each, as attention plus MLP
+have, 512-d projection: about 4.4 GMAC per image), seeded random weights shared by the blocks so the file stays ~40 MB.
+For the benchmarks, not the tests.
+Usage: make_tiny_clip.py OUTPUT_DIR MERGES_FILE(.txt or .txt.gz) [--vit-b32-compute]
 """
 import gzip
 import os
@@ -111,6 +115,38 @@ def text(ids, input_name, output_name, id_type, length, hidden):
     return model(graph)
 
 
+def vit_b32_compute():
+    rng = np.random.default_rng(32)
+    width, hidden, layers, tokens = 768, 4608, 12, 49
+    patch = (rng.standard_normal((width, 3, 32, 32)) * 0.02).astype(np.float32)
+    w1 = (rng.standard_normal((width, hidden)) * 0.02).astype(np.float32)
+    w2 = (rng.standard_normal((hidden, width)) * 0.02).astype(np.float32)
+    proj = (rng.standard_normal((width, 512)) * 0.02).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["pixel_values", "patch"], ["patches"], kernel_shape=[32, 32], strides=[32, 32]),  # [B,768,7,7]
+        helper.make_node("Reshape", ["patches", "flat_shape"], ["flat"]),  # [B,768,49]
+        helper.make_node("Transpose", ["flat"], ["x0"], perm=[0, 2, 1]),  # [B,49,768]
+    ]
+    for i in range(layers):
+        nodes += [
+            helper.make_node("MatMul", [f"x{i}", "w1"], [f"h{i}"]),
+            helper.make_node("Relu", [f"h{i}"], [f"r{i}"]),
+            helper.make_node("MatMul", [f"r{i}", "w2"], [f"d{i}"]),
+            helper.make_node("Add", [f"x{i}", f"d{i}"], [f"x{i + 1}"]),
+        ]
+    nodes += [
+        helper.make_node("ReduceMean", [f"x{layers}"], ["pooled"], axes=[1], keepdims=0),  # [B,768]
+        helper.make_node("MatMul", ["pooled", "proj"], ["image_embeds"]),
+    ]
+    graph = helper.make_graph(nodes, "vit_b32_compute",
+                              [helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["batch_size", 3, 224, 224])],
+                              [helper.make_tensor_value_info("image_embeds", TensorProto.FLOAT, ["batch_size", 512])],
+                              [numpy_helper.from_array(patch, "patch"), numpy_helper.from_array(w1, "w1"),
+                               numpy_helper.from_array(w2, "w2"), numpy_helper.from_array(proj, "proj"),
+                               numpy_helper.from_array(np.array([0, width, tokens], np.int64), "flat_shape")])
+    return model(graph)
+
+
 def main():
     out, merges = sys.argv[1], sys.argv[2]
     ids = word_ids(merges)
@@ -123,6 +159,9 @@ def main():
     onnx.save(text(ids, "text", "embedding", TensorProto.INT32, 77, False), os.path.join(out, "immich", "textual", "model.onnx"))
     with open(os.path.join(out, "colour_ids.txt"), "w") as f:
         f.write(" ".join(f"{w}={ids[w]}" for w in COLOURS) + "\n")
+    if "--vit-b32-compute" in sys.argv[3:]:
+        os.makedirs(os.path.join(out, "bench"), exist_ok=True)
+        onnx.save(vit_b32_compute(), os.path.join(out, "bench", "vision_model.onnx"))
 
 
 if __name__ == "__main__":
