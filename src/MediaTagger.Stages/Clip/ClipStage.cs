@@ -25,6 +25,7 @@ internal sealed class ClipStage : ImageModelStage
     private readonly ModelEntry model;
     private readonly ILogger logger;
     private readonly IReadOnlyList<string> labels;
+    private readonly string labelCache;
     private ClipZeroShot? zeroShot;
 
     public ClipStage(ModelEntry model, IReadOnlyDictionary<string, string> files, ClipStageOptions options, StageContext context)
@@ -34,6 +35,8 @@ internal sealed class ClipStage : ImageModelStage
         this.options = options;
         logger = context.Loggers.CreateLogger("MediaTagger.Stages.Clip");
         labels = options.LabelList;
+        // Label embeddings computed once per label set, beside the model's files (models/ID/clip-labels/).
+        labelCache = Path.Combine(context.Store.ModelDirectory, model.Id, "clip-labels");
         images = new ClipImageEncoder(files[ProvenanceRole]);
         if (labels.Count > 0)
         {
@@ -70,8 +73,8 @@ internal sealed class ClipStage : ImageModelStage
     {
         if (text is not null && zeroShot is null)
         {
-            zeroShot = ClipZeroShot.For(text, model.File("textual").Checksum, labels, options.TemplateList, cancellationToken);
-            ClipStageLog.LabelsReady(logger, model.Id, text.Device, labels.Count, options.TemplateList.Count, zeroShot.FromCache ? "cached" : "computed");
+            zeroShot = ClipZeroShot.For(text, model.File("textual").Checksum, labels, options.TemplateList, labelCache, cancellationToken);
+            ClipStageLog.LabelsReady(logger, model.Id, text.Device, labels.Count, options.TemplateList.Count, zeroShot.Source);
         }
 
         var started = Stopwatch.GetTimestamp();

@@ -9,7 +9,8 @@ public sealed record ClipLabel(string Label, float Score);
 /// Zero-shot classification as in OpenAI's CLIP recipe: each label's text embedding is the mean of its prompts
 /// ("a photo of a {}." for every template) re-normalized, and an image's scores are softmax(logitScale x cosine) over
 /// the labels. Label sets are cached per text model, labels and templates for the life of the process (a model host
-/// computes them once, not per batch).
+/// computes them once, not per batch), and, given a cache folder, on disk across processes: a file named by the sha256
+/// of the text model's checksum, the labels and the templates, holding the label vectors as little-endian float32.
 /// </summary>
 public sealed class ClipZeroShot
 {
@@ -38,11 +39,19 @@ public sealed class ClipZeroShot
     /// <summary>One unit vector per label.</summary>
     public IReadOnlyList<float[]> Embeddings { get; }
 
-    /// <summary>Whether the last <see cref="For"/> found its label set in the cache (for logs and tests).</summary>
-    public bool FromCache { get; private init; }
+    /// <summary>Whether <see cref="For"/> found the label set in the process's cache (for logs and tests).</summary>
+    public bool FromCache => Source == "memory";
 
-    /// <summary>The label set's embeddings, from the cache when this text model (by checksum) already made them.</summary>
-    public static ClipZeroShot For(ClipTextEncoder text, string textModelSha256, IReadOnlyList<string> labels, IReadOnlyList<string> templates, CancellationToken cancellationToken = default)
+    /// <summary>Where the label embeddings came from: "memory", "disk" or "computed".</summary>
+    public string Source { get; private init; } = "computed";
+
+    /// <summary>
+    /// The label set's embeddings: from the process's cache when this text model (by checksum) already made them, else
+    /// from <paramref name="cacheDirectory"/> when it holds them, else computed (and written there; a folder that cannot
+    /// be written only costs the next process the computation).
+    /// </summary>
+    public static ClipZeroShot For(ClipTextEncoder text, string textModelSha256, IReadOnlyList<string> labels, IReadOnlyList<string> templates,
+        string? cacheDirectory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(labels);
@@ -50,7 +59,15 @@ public sealed class ClipZeroShot
         var key = textModelSha256 + "\u0001" + string.Join('\u0002', labels) + "\u0001" + string.Join('\u0002', templates);
         if (Cache.TryGetValue(key, out var cached))
         {
-            return new ClipZeroShot(labels, cached) { FromCache = true };
+            return new ClipZeroShot(labels, cached) { Source = "memory" };
+        }
+
+        var file = cacheDirectory is null ? null
+            : Path.Combine(cacheDirectory, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))) + ".f32");
+        if (file is not null && ReadCache(file, labels.Count) is { } stored)
+        {
+            Cache.TryAdd(key, stored);
+            return new ClipZeroShot(labels, stored) { Source = "disk" };
         }
 
         var prompts = labels.SelectMany(l => templates.Select(t => Prompt(t, l))).ToArray();
@@ -73,7 +90,55 @@ public sealed class ClipZeroShot
         }
 
         Cache.TryAdd(key, embeddings);
+        if (file is not null)
+        {
+            WriteCache(file, embeddings);
+        }
+
         return new ClipZeroShot(labels, embeddings);
+    }
+
+    /// <summary>Empties the process's cache (tests: as if a new model host started).</summary>
+    internal static void ForgetInMemory() => Cache.Clear();
+
+    private static float[][]? ReadCache(string file, int count)
+    {
+        try
+        {
+            if (!File.Exists(file) || count == 0)
+            {
+                return null;
+            }
+
+            var all = Core.Stages.StageEmbedding.FromBytes(File.ReadAllBytes(file));
+            if (all.Length == 0 || all.Length % count != 0)
+            {
+                return null;
+            }
+
+            var dim = all.Length / count;
+            return Enumerable.Range(0, count).Select(i => all.AsSpan(i * dim, dim).ToArray()).ToArray();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static void WriteCache(string file, float[][] embeddings)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            var bytes = new Core.Stages.StageEmbedding("", "", embeddings.SelectMany(e => e).ToArray()).ToBytes();
+            var temp = file + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".tmp";
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, file, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A read-only model folder: the next process computes the labels again.
+        }
     }
 
     /// <summary>A template with the label in place of "{}" (a template without "{}" gets the label after it).</summary>

@@ -13,7 +13,7 @@ public sealed class ClipRealWeightTests
 
     private static readonly string[] Labels = ["cat", "dog", "person", "astronaut", "car", "building", "text", "flower"];
 
-    private static (ClipImageEncoder Images, ClipTextEncoder Text) Installed()
+    private static (ClipImageEncoder Images, ClipTextEncoder Text, string TextSha256) Installed()
     {
         var catalog = Core.Models.ModelCatalog.Load(Path.Combine(TestAssets.RepoRoot, "models", "catalog.json"));
         var listed = Ids.Where(id => catalog.Models.Any(m => m.Id == id)).ToArray();
@@ -28,7 +28,7 @@ public sealed class ClipRealWeightTests
             Environment.GetEnvironmentVariable("MEDIATAGGER_MODEL_MIRROR") is { Length: > 0 } m ? m : Path.Combine(TestAssets.SharedDirectory, "models"));
         var files = store.Require(model);
         var images = new ClipImageEncoder(files["visual"]);
-        return (images, new ClipTextEncoder(files["textual"], ClipTokenizer.FromMergesFile(files["merges"])));
+        return (images, new ClipTextEncoder(files["textual"], ClipTokenizer.FromMergesFile(files["merges"])), model.File("textual").Checksum);
     }
 
     [SkippableFact]
@@ -36,13 +36,13 @@ public sealed class ClipRealWeightTests
     {
         TestAssets.RequireNative("onnxruntime");
         TestAssets.RequireVips();
-        var (images, text) = Installed();
+        var (images, text, textSha) = Installed();
         using (images)
         using (text)
         {
             var chelsea = TestAssets.Media("images/chelsea.png");
             var astronaut = TestAssets.Media("images/astronaut.png");
-            var zeroShot = ClipZeroShot.For(text, "real-" + images.Size, Labels, ClipZeroShot.DefaultTemplates);
+            var zeroShot = ClipZeroShot.For(text, textSha, Labels, ClipZeroShot.DefaultTemplates);
             var embedded = images.Embed([chelsea, astronaut]);
 
             var cat = zeroShot.Classify(embedded[0].Vector!, 100, 3, 0);

@@ -73,21 +73,35 @@ public sealed class TinyClipTests
     }
 
     [SkippableFact]
-    public void A_label_set_is_embedded_once_and_then_served_from_the_cache()
+    public void A_label_set_is_embedded_once_and_then_served_from_the_cache_in_memory_and_on_disk()
     {
         TestAssets.RequireNative("onnxruntime");
         var models = Generated();
-        using var text = new ClipTextEncoder(Path.Combine(models, "xenova", "text_model.onnx"), ClipTokenizer.FromMergesFile(Merges));
-        string[] labels = ["green", "blue", "red", "cache-test"];
+        var folder = Directory.CreateTempSubdirectory("mt-clip-labels-").FullName;
+        try
+        {
+            using var text = new ClipTextEncoder(Path.Combine(models, "xenova", "text_model.onnx"), ClipTokenizer.FromMergesFile(Merges));
+            string[] labels = ["green", "blue", "red", "cache-test"];
 
-        var first = ClipZeroShot.For(text, "cache-test-sha", labels, ["a photo of a {}."]);
-        var second = ClipZeroShot.For(text, "cache-test-sha", labels, ["a photo of a {}."]);
-        var otherTemplates = ClipZeroShot.For(text, "cache-test-sha", labels, ["{}"]);
+            var first = ClipZeroShot.For(text, "cache-test-sha", labels, ["a photo of a {}."], cacheDirectory: folder);
+            var second = ClipZeroShot.For(text, "cache-test-sha", labels, ["a photo of a {}."], cacheDirectory: folder);
+            var otherTemplates = ClipZeroShot.For(text, "cache-test-sha", labels, ["{}"]);
+            ClipZeroShot.ForgetInMemory(); // as a new model host process starts
+            var nextProcess = ClipZeroShot.For(text, "cache-test-sha", labels, ["a photo of a {}."], cacheDirectory: folder);
 
-        first.FromCache.Should().BeFalse();
-        second.FromCache.Should().BeTrue();
-        otherTemplates.FromCache.Should().BeFalse("the templates are part of the key");
-        second.Embeddings.Should().BeEquivalentTo(first.Embeddings);
+            first.Source.Should().Be("computed");
+            second.Source.Should().Be("memory");
+            otherTemplates.Source.Should().Be("computed", "the templates are part of the key");
+            nextProcess.Source.Should().Be("disk");
+            second.Embeddings.Should().BeEquivalentTo(first.Embeddings);
+            nextProcess.Embeddings.Should().BeEquivalentTo(first.Embeddings);
+            var written = Directory.GetFiles(folder).Should().ContainSingle().Subject;
+            new FileInfo(written).Length.Should().Be(4 * 4 * sizeof(float), "four labels of four dimensions, float32");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [SkippableFact]
