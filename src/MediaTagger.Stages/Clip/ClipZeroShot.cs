@@ -63,7 +63,7 @@ public sealed class ClipZeroShot
         }
 
         var file = cacheDirectory is null ? null
-            : Path.Combine(cacheDirectory, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))) + ".f32");
+            : Path.Combine(cacheDirectory, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))) + ".bin");
         if (file is not null && ReadCache(file, labels.Count) is { } stored)
         {
             Cache.TryAdd(key, stored);
