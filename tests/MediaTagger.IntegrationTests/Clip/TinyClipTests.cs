@@ -165,6 +165,50 @@ public sealed class TinyClipTests
     }
 
     [SkippableFact]
+    public void A_video_gets_each_colour_at_the_time_it_shows_and_one_embedding_that_search_finds()
+    {
+        TestAssets.RequireNative("onnxruntime");
+        TestAssets.RequireVips();
+        TestAssets.RequireTool("ffmpeg");
+        TestAssets.RequireTool("ffprobe");
+        var models = Generated();
+        using var home = new SyntheticModels.Home(Entry(models));
+        using var box = new WorkerSandbox(ClipPipeline, pipelineVideoStages:
+            """[ { "stage": "probe" }, { "stage": "keyframes", "with": { "perMinute": "60" } }, { "stage": "clip", "with": { "model": "clip-synthetic", "labels": "red, green, blue", "topK": "2" } } ]""");
+        var video = Path.Combine(box.Inbox, "red-then-blue.mp4");
+        var ffmpeg = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ffmpeg",
+            ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "color=c=0xE61414:s=128x96:d=3:r=10", "-f", "lavfi", "-i", "color=c=0x0A1EDC:s=128x96:d=3:r=10",
+             "-filter_complex", "[0:v][1:v]concat=n=2:v=1[v]", "-map", "[v]", "-pix_fmt", "yuv420p", "-c:v", "libx264", video]) { UseShellExecute = false })!;
+        ffmpeg.WaitForExit(TimeSpan.FromMinutes(1)).Should().BeTrue();
+        ffmpeg.ExitCode.Should().Be(0);
+
+        var result = CliRunner.Run(home.Environment, TimeSpan.FromMinutes(3), "tag", "--config", box.ConfigPath, box.Inbox);
+
+        result.ExitCode.Should().Be(0, result.Stdout + result.Stderr);
+        var clip = WorkerSandbox.Sidecar(video)!["stages"]!["clip"]!;
+        var frames = clip["frames"]!.AsArray();
+        frames.Should().NotBeEmpty();
+        foreach (var frame in frames)
+        {
+            var t = frame!["t"]!.GetValue<double>();
+            if (t < 2.5 || t > 3.5)
+            {
+                frame["labels"]![0]!["label"]!.GetValue<string>().Should().Be(t < 3 ? "red" : "blue", $"the frame at {t} s");
+            }
+
+            frame["embedding"].Should().BeNull("the video has one embedding, not one per frame");
+        }
+
+        var labels = clip["labels"]!.AsArray().ToDictionary(l => l!["label"]!.GetValue<string>(), l => l!["t"]!.GetValue<double>());
+        labels["red"].Should().BeLessThan(3);
+        labels["blue"].Should().BeGreaterThanOrEqualTo(3);
+        clip["embedding"]!["stored"]!.GetValue<string>().Should().Be("journal");
+
+        var search = CliRunner.Run(home.Environment, TimeSpan.FromMinutes(1), "search", "--config", box.ConfigPath, "a blue image", "--json");
+        JsonNode.Parse(search.Stdout)!.AsArray().Select(h => h!["path"]!.GetValue<string>()).Should().Equal(video);
+    }
+
+    [SkippableFact]
     public void Search_before_anything_was_tagged_says_what_to_do()
     {
         using var box = new WorkerSandbox();
