@@ -23,6 +23,8 @@ using MediaTagger.Native.Vips;
 //   gpu-check MODEL WAV OUT.json               bench/gpu-check.sh: the whisper.cpp build and device, llama.cpp's devices
 //   llama MODEL PP TG THREADS BATCH REPS OUT.json             our llama.cpp binding: pp and tg tokens/s as llama-bench measures them
 //   llama-bench CLI MODEL PP TG THREADS BATCH REPS OUT.json   llama.cpp's llama-bench with the same model and settings
+//   clip VISION_MODEL IMAGES_DIR COUNT BATCH ROUNDS OUT.json  the clip stage's image work vs raw ORT on the same tensors,
+//                                              and CLIP preprocessing vs the vipsthumbnail CLI on the same files
 var inv = CultureInfo.InvariantCulture;
 switch (args.FirstOrDefault())
 {
@@ -111,8 +113,11 @@ switch (args.FirstOrDefault())
     case "llama-bench":
         return await LlmBench.LlamaBenchAsync(args[1], args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv), int.Parse(args[6], inv), int.Parse(args[7], inv), args[8]);
 
+    case "clip":
+        return ClipBench.Run(args[1], args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv), args[6]);
+
     default:
-        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg|ingest|scheduler|whisper|whisper-cli|audio-decode|audio-memory|scheduler-naive|scheduler-standalone|llama|llama-bench ... (see bench/run.sh)");
+        Console.Error.WriteLine("usage: bench prepare|ort|vips|ffmpeg|ingest|scheduler|whisper|whisper-cli|audio-decode|audio-memory|scheduler-naive|scheduler-standalone|llama|llama-bench|clip ... (see bench/run.sh)");
         return 2;
 }
 

@@ -3,6 +3,7 @@ using MediaTagger.Core.Models;
 using MediaTagger.Core.Stages;
 using MediaTagger.Stages.Booru;
 using MediaTagger.Stages.Caption;
+using MediaTagger.Stages.Clip;
 using MediaTagger.Stages.Faces;
 using MediaTagger.Stages.ImageNet;
 using MediaTagger.Stages.Keyframes;
@@ -22,12 +23,13 @@ namespace MediaTagger.Stages;
 
 public static class StageServiceCollectionExtensions
 {
-    /// <summary>Adds every stage family of this build: probe, keyframes, imagenet, faces, ocr, vad, whisper, llm, tags, caption and booru, with their own defaults.</summary>
+    /// <summary>Adds every stage family of this build: probe, keyframes, imagenet, faces, ocr, vad, whisper, llm, tags, caption, booru and clip, with their own defaults.</summary>
     public static IServiceCollection AddMediaTaggerStages(this IServiceCollection services) =>
         services.AddProbeStage().AddKeyframesStage().AddImageNetStage().AddFacesStage().AddOcrStage().AddVadStage().AddWhisperStage()
             .AddLlmStage().AddTagsStage()
             .AddCaptionStage()
-            .AddBooruStage();
+            .AddBooruStage()
+            .AddClipStage();
 
     /// <summary>
     /// Registers a family as an <see cref="IStageFamily"/>, and the <see cref="StageCatalog"/> made of all registered

@@ -36,8 +36,12 @@ public interface IJournal : IDisposable
     IReadOnlyList<ClaimedTask> ClaimTasks(string stage, int max, DateTimeOffset now);
 
     /// <summary>Stores the result of a Running task. False when the task is no longer running (the file changed or
-    /// was removed meanwhile): the result is stale and was dropped.</summary>
-    bool CompleteTask(long taskId, string resultJson, DateTimeOffset now);
+    /// was removed meanwhile): the result is stale and was dropped. An <paramref name="embedding"/> the stage made is
+    /// stored with it in the same transaction, replacing the file's earlier one from that stage.</summary>
+    bool CompleteTask(long taskId, string resultJson, DateTimeOffset now, Stages.StageEmbedding? embedding = null);
+
+    /// <summary>Every stored embedding of a live file (of <paramref name="model"/> when given), with the file's path.</summary>
+    IReadOnlyList<Stages.StoredEmbedding> Embeddings(string? model = null);
 
     /// <summary>
     /// Records a failure of a Running task and retries, fails or quarantines it. <paramref name="detailsJson"/> is

@@ -94,6 +94,22 @@ public sealed partial class SqliteJournal
         ) STRICT;
         CREATE INDEX model_events_by_model ON model_events (model_id, device);
         """,
+
+        // 1 -> 2. Embeddings a stage made for a file (CLIP's image embedding), for `search`: one per file and stage,
+        // replaced when the stage runs again, gone with the file's content (re-ingest) or the file.
+        """
+        CREATE TABLE embeddings (
+            item_id      INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+            stage        TEXT    NOT NULL,
+            model        TEXT    NOT NULL,
+            model_sha256 TEXT    NOT NULL,
+            dim          INTEGER NOT NULL,
+            vector       BLOB    NOT NULL,
+            at           INTEGER NOT NULL,
+            PRIMARY KEY (item_id, stage)
+        ) STRICT;
+        CREATE INDEX embeddings_by_model ON embeddings (model);
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MediaTagger.Core.MediaFiles;
+using MediaTagger.Core.Stages;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -165,6 +166,7 @@ public sealed partial class SqliteJournal : IJournal
                     WHERE path = $path
                     """, values);
                 Execute(tx, "DELETE FROM tasks WHERE item_id = $id", ("$id", id));
+                Execute(tx, "DELETE FROM embeddings WHERE item_id = $id", ("$id", id));
             }
 
             using var insert = Command(tx,
@@ -211,6 +213,7 @@ public sealed partial class SqliteJournal : IJournal
                 ("$kind", DbText.Of(MediaKind.Unknown)), ("$format", MediaType.Unknown.Format), ("$mime", MediaType.Unknown.Mime),
                 ("$note", reason), ("$now", now.UtcTicks));
             Execute(tx, "DELETE FROM tasks WHERE item_id = $id", ("$id", itemId));
+            Execute(tx, "DELETE FROM embeddings WHERE item_id = $id", ("$id", itemId));
             tx.Commit();
             return itemId;
         });
@@ -233,6 +236,7 @@ public sealed partial class SqliteJournal : IJournal
             // Finished tasks stay for the record; unfinished ones would only produce results for a file that is gone.
             var count = Execute(tx, "DELETE FROM tasks WHERE item_id = $id AND state IN ('pending', 'running')", ("$id", itemId));
             Execute(tx, "UPDATE items SET state = 'removed', updated_at = $now WHERE id = $id", ("$id", itemId), ("$now", now.UtcTicks));
+            Execute(tx, "DELETE FROM embeddings WHERE item_id = $id", ("$id", itemId));
             tx.Commit();
             return count;
         });
@@ -349,12 +353,32 @@ public sealed partial class SqliteJournal : IJournal
         return claimed;
     }
 
-    public bool CompleteTask(long taskId, string resultJson, DateTimeOffset now)
+    public bool CompleteTask(long taskId, string resultJson, DateTimeOffset now, StageEmbedding? embedding = null)
     {
         ArgumentNullException.ThrowIfNull(resultJson);
-        var updated = Locked("complete a task", () => Execute(null,
-            "UPDATE tasks SET state = 'done', result_json = $result, finished_at = $now WHERE id = $id AND state = 'running'",
-            ("$id", taskId), ("$result", resultJson), ("$now", now.UtcTicks)));
+        var updated = Locked("complete a task", () =>
+        {
+            using var tx = _db.BeginTransaction();
+            var count = Execute(tx,
+                "UPDATE tasks SET state = 'done', result_json = $result, finished_at = $now WHERE id = $id AND state = 'running'",
+                ("$id", taskId), ("$result", resultJson), ("$now", now.UtcTicks));
+            if (count > 0 && embedding is not null)
+            {
+                // The result and its vector land together: a search never sees a vector without its task done.
+                Execute(tx,
+                    """
+                    INSERT INTO embeddings (item_id, stage, model, model_sha256, dim, vector, at)
+                    SELECT item_id, stage, $model, $sha, $dim, $vector, $now FROM tasks WHERE id = $id
+                    ON CONFLICT (item_id, stage) DO UPDATE SET model = excluded.model, model_sha256 = excluded.model_sha256,
+                        dim = excluded.dim, vector = excluded.vector, at = excluded.at
+                    """,
+                    ("$id", taskId), ("$model", embedding.Model), ("$sha", embedding.Sha256), ("$dim", embedding.Vector.Length),
+                    ("$vector", embedding.ToBytes()), ("$now", now.UtcTicks));
+            }
+
+            tx.Commit();
+            return count;
+        });
         if (updated == 0)
         {
             JournalLog.StaleTask(_logger, taskId, "result");
@@ -443,6 +467,26 @@ public sealed partial class SqliteJournal : IJournal
         }
 
         return (IReadOnlyList<TaskRecord>)tasks;
+    });
+
+    public IReadOnlyList<StoredEmbedding> Embeddings(string? model = null) => Locked("read embeddings", () =>
+    {
+        using var cmd = Command(null,
+            """
+            SELECT e.item_id, i.path, e.stage, e.model, e.model_sha256, e.vector FROM embeddings e JOIN items i ON i.id = e.item_id
+            WHERE i.state NOT IN ('removed', 'ignored') AND ($model IS NULL OR e.model = $model)
+            ORDER BY e.item_id, e.stage
+            """,
+            ("$model", model));
+        using var row = cmd.ExecuteReader();
+        var found = new List<StoredEmbedding>();
+        while (row.Read())
+        {
+            found.Add(new StoredEmbedding(row.GetInt64(0), row.GetString(1), row.GetString(2), row.GetString(3), row.GetString(4),
+                StageEmbedding.FromBytes((byte[])row.GetValue(5))));
+        }
+
+        return (IReadOnlyList<StoredEmbedding>)found;
     });
 
     public IReadOnlyList<StageResultRecord> ResultsOf(string stage)

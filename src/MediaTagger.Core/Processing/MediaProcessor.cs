@@ -397,7 +397,9 @@ public sealed partial class MediaProcessor
                     result["parameters"] = new JsonObject(stage.Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
                 }
 
-                journal.CompleteTask(task.TaskId, result.ToJsonString(), now);
+                // A vector the stage made goes to the journal's embeddings table, not into the sidecar (StageEmbedding).
+                var embedding = StageEmbedding.Take(result);
+                journal.CompleteTask(task.TaskId, result.ToJsonString(), now, embedding);
             }
             else if (outcome.Transient)
             {

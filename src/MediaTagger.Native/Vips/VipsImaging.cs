@@ -108,11 +108,18 @@ public static class VipsImaging
     }
 
     /// <summary>Full-resolution decode to RGB with EXIF autorotation (keyframes, OCR crops).</summary>
-    public static RgbImage Decode(string path, byte background = 0)
+    public static RgbImage Decode(string path, byte background = 0) => Decode(path, background, dropAlpha: false);
+
+    /// <summary>
+    /// Full-resolution decode to RGB with EXIF autorotation; with <paramref name="dropAlpha"/> an alpha band is
+    /// dropped instead of flattened, keeping the colour stored under it, as Pillow's convert("RGB") does (the
+    /// preprocessing CLIP-style models were trained with).
+    /// </summary>
+    public static RgbImage Decode(string path, byte background, bool dropAlpha)
     {
         using var loaded = Load(path);
         using var rotated = VipsOperation.CallImage("autorot", ("in", loaded));
-        using var srgb = ToRgb8(rotated, background);
+        using var srgb = ToRgb8(rotated, background, dropAlpha);
         return ToBytes(srgb);
     }
 
@@ -239,7 +246,7 @@ public static class VipsImaging
     }
 
     /// <summary>Any band layout (grey, grey+alpha, RGBA, CMYK, 16-bit) to 3-band 8-bit sRGB, alpha flattened onto the background.</summary>
-    private static VipsImageHandle ToRgb8(VipsImageHandle image, byte background)
+    private static VipsImageHandle ToRgb8(VipsImageHandle image, byte background, bool dropAlpha = false)
     {
         var current = VipsOperation.CallImage("copy", ("in", image));
         try
@@ -249,7 +256,11 @@ public static class VipsImaging
                 Replace(ref current, VipsOperation.CallImage("colourspace", ("in", current), ("space", (int)VipsInterpretation.Srgb)));
             }
 
-            if (current.Bands == 4 || current.Bands == 2)
+            if (dropAlpha && (current.Bands == 4 || current.Bands == 2))
+            {
+                Replace(ref current, VipsOperation.CallImage("extract_band", ("in", current), ("band", 0), ("n", current.Bands - 1)));
+            }
+            else if (current.Bands == 4 || current.Bands == 2)
             {
                 Replace(ref current, VipsOperation.CallImage("flatten", ("in", current), ("background", new double[] { background, background, background })));
             }

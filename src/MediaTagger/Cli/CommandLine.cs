@@ -26,6 +26,7 @@ internal static class CommandLine
         root.Subcommands.Add(RunCommand.Create(config, set));
         root.Subcommands.Add(TagCommand.Create(config, set));
         root.Subcommands.Add(StatusCommand.Create(config, set));
+        root.Subcommands.Add(SearchCommand.Create(config, set));
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create(config, set));
         root.Subcommands.Add(ModelHostCommand.Create(config, set));

@@ -28,11 +28,11 @@ public sealed class BlipPreprocessingTests
         {
             var images = new List<string> { TestAssets.Media("images/chelsea.png"), TestAssets.Media("images/astronaut.png") };
             // Shrinking one axis while enlarging the other, and enlarging both: both kernel widths and the edges.
-            images.Add(Noise(folder, "wide.png", 517, 203, seed: 1));
-            images.Add(Noise(folder, "small.png", 37, 29, seed: 2));
-            images.Add(Noise(folder, "exact.png", 384, 384, seed: 3));
+            images.Add(GoldenTensors.Noise(folder, "wide.png", 517, 203, seed: 1));
+            images.Add(GoldenTensors.Noise(folder, "small.png", 37, 29, seed: 2));
+            images.Add(GoldenTensors.Noise(folder, "exact.png", 384, 384, seed: 3));
             var reference = Path.Combine(folder, "reference");
-            RunReference(reference, images);
+            GoldenTensors.RunReference("blip_reference.py", reference, images);
 
             foreach (var path in images)
             {
@@ -45,7 +45,7 @@ public sealed class BlipPreprocessingTests
 
                 var tensor = new float[3 * 384 * 384];
                 BlipCaptioner.Preprocess(decoded, 384, tensor);
-                var expected = ReadFloats(Path.Combine(reference, name + ".f32"));
+                var expected = GoldenTensors.ReadFloats(Path.Combine(reference, name + ".f32"));
                 var maxAbs = tensor.Zip(expected).Max(p => Math.Abs(p.First - p.Second));
                 maxAbs.Should().BeLessThan(Tolerance, $"{name}: the normalized tensor matches transformers' BlipImageProcessor");
             }
@@ -54,42 +54,5 @@ public sealed class BlipPreprocessingTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static string Noise(string folder, string name, int width, int height, int seed)
-    {
-        var random = new Random(seed);
-        var pixels = new byte[width * height * 3];
-        random.NextBytes(pixels);
-        var path = Path.Combine(folder, name);
-        VipsImaging.Save(new RgbImage(width, height, pixels), path);
-        return path;
-    }
-
-    private static float[] ReadFloats(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var floats = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, floats, 0, bytes.Length);
-        return floats;
-    }
-
-    private static void RunReference(string output, IEnumerable<string> images)
-    {
-        TestAssets.RequireTool("bash");
-        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(TestAssets.RepoRoot, "tests", "tools", "onnx-python.sh"));
-        start.ArgumentList.Add(Path.Combine(TestAssets.RepoRoot, "tests", "tools", "blip_reference.py"));
-        start.ArgumentList.Add(output);
-        foreach (var image in images)
-        {
-            start.ArgumentList.Add(image);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit(TimeSpan.FromMinutes(5)).Should().BeTrue("the reference takes seconds");
-        process.ExitCode.Should().Be(0, $"blip_reference.py failed: {stderr}{stdout.Result}");
     }
 }

@@ -23,8 +23,8 @@ public sealed class StageFamilyTests
         using var all = Provider(s => s.AddMediaTaggerStages().AddImageNetStage(o => o.TopK = 3));
 
         some.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "ocr");
-        all.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "keyframes", "imagenet", "faces", "ocr", "vad", "whisper", "llm", "tags", "caption", "booru");
-        all.GetServices<IStageFamily>().Should().HaveCount(11, "a family added again is still one family");
+        all.GetRequiredService<StageCatalog>().Names.Should().BeEquivalentTo("probe", "keyframes", "imagenet", "faces", "ocr", "vad", "whisper", "llm", "tags", "caption", "booru", "clip");
+        all.GetServices<IStageFamily>().Should().HaveCount(12, "a family added again is still one family");
     }
 
     [Fact]

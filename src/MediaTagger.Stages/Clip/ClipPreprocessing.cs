@@ -1,0 +1,67 @@
+using MediaTagger.Media.Images;
+using MediaTagger.Native.Vips;
+
+namespace MediaTagger.Stages.Clip;
+
+/// <summary>
+/// CLIP's image preprocessing as OpenAI's and transformers' processors do it: RGB (an alpha band dropped, as Pillow's
+/// convert("RGB")), the shortest side resized to the input size with Pillow's antialiased bicubic, the centre cropped
+/// (transformers' CLIPImageProcessor offsets, floor((side - size) / 2)), /255, CLIP's mean and std, planar RGB. EXIF orientation is applied first, so a
+/// rotated photo is seen upright.
+/// </summary>
+public static class ClipPreprocessing
+{
+    public const int DefaultSize = 224;
+
+    /// <summary>/255, mean (0.48145466, 0.4578275, 0.40821073), std (0.26862954, 0.26130258, 0.27577711), RGB, NCHW.</summary>
+    public static PixelNormalization Normalization { get; } = new(1f / 255f,
+        [0.48145466f, 0.4578275f, 0.40821073f], [0.26862954f, 0.26130258f, 0.27577711f], ChannelOrder.Rgb, PixelLayout.Nchw);
+
+    /// <summary>The size after the shortest-side resize: the short side becomes <paramref name="size"/>, the long one is truncated.</summary>
+    public static (int Width, int Height) ResizedSize(int width, int height, int size = DefaultSize)
+    {
+        if (width <= height)
+        {
+            return (size, (int)((double)size * height / width));
+        }
+
+        return ((int)((double)size * width / height), size);
+    }
+
+    /// <summary>
+    /// The centre-crop offset of transformers' image processors, which the Xenova and immich exports are used with:
+    /// (side - size) // 2. (torchvision's CenterCrop in OpenAI's original code rounds half to even instead, one pixel
+    /// further only when side - size is odd and its floor half odd.)
+    /// </summary>
+    public static int CropOffset(int side, int size) => (side - size) / 2;
+
+    /// <summary>Decoded pixels to the model's size x size RGB bytes (resize, then centre crop).</summary>
+    public static byte[] Prepare(RgbImage image, int size = DefaultSize)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var (w, h) = ResizedSize(image.Width, image.Height, size);
+        var resized = PilResize.Bicubic(image, w, h).Pixels;
+        if (w == size && h == size)
+        {
+            return resized;
+        }
+
+        var left = CropOffset(w, size);
+        var top = CropOffset(h, size);
+        var cropped = new byte[size * size * 3];
+        for (var y = 0; y < size; y++)
+        {
+            resized.AsSpan((((top + y) * w) + left) * 3, size * 3).CopyTo(cropped.AsSpan(y * size * 3));
+        }
+
+        return cropped;
+    }
+
+    /// <summary>Decodes an image file and prepares it.</summary>
+    /// <exception cref="Native.NativeEngineException">The file is not an image libvips can decode (the message says why).</exception>
+    public static byte[] Load(string path, int size = DefaultSize) => Prepare(VipsImaging.Decode(path, 0, dropAlpha: true), size);
+
+    /// <summary>Writes prepared RGB bytes as normalized planar floats into <paramref name="destination"/> (3 x size x size).</summary>
+    public static void Write(ReadOnlySpan<byte> prepared, int size, Span<float> destination) =>
+        PixelTensor.Write(prepared, size, size, Normalization, destination);
+}
