@@ -19,76 +19,140 @@ public static class PilResize
     public static RgbImage Bicubic(RgbImage image, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(image);
+        return BicubicCrop(image, width, height, 0, 0, width, height);
+    }
+
+    /// <summary>
+    /// The <paramref name="cropWidth"/> x <paramref name="cropHeight"/> window at (<paramref name="left"/>,
+    /// <paramref name="top"/>) of <see cref="Bicubic"/>'s width x height result, the same bytes, computing only the
+    /// window (and only the input rows it reads): a resize followed by a centre crop at a fraction of the cost.
+    /// </summary>
+    public static RgbImage BicubicCrop(RgbImage image, int width, int height, int left, int top, int cropWidth, int cropHeight)
+    {
+        ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        var pixels = image.Pixels;
-        var currentWidth = image.Width;
-        if (width != image.Width)
+        ArgumentOutOfRangeException.ThrowIfLessThan(cropWidth, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cropHeight, 1);
+        if (left < 0 || top < 0 || left + cropWidth > width || top + cropHeight > height)
         {
-            pixels = Horizontal(pixels, image.Width, image.Height, width);
-            currentWidth = width;
+            throw new ArgumentOutOfRangeException(nameof(left), $"window {cropWidth}x{cropHeight} at ({left}, {top}) is outside {width}x{height}");
         }
 
+        // The input rows the window's output rows read (all of the window's rows when the height does not change).
+        var vertical = height != image.Height ? Coefficients(image.Height, height) : default;
+        int firstRow, rowCount;
         if (height != image.Height)
         {
-            pixels = Vertical(pixels, currentWidth, image.Height, height);
+            firstRow = vertical.Bounds[top * 2];
+            var last = top + cropHeight - 1;
+            rowCount = vertical.Bounds[last * 2] + vertical.Bounds[(last * 2) + 1] - firstRow;
+        }
+        else
+        {
+            (firstRow, rowCount) = (top, cropHeight);
         }
 
-        return new RgbImage(width, height, pixels == image.Pixels ? (byte[])pixels.Clone() : pixels);
-    }
-
-    private static byte[] Horizontal(byte[] source, int inWidth, int rows, int outWidth)
-    {
-        var (bounds, weights, kernelSize) = Coefficients(inWidth, outWidth);
-        var output = new byte[outWidth * rows * 3];
-        for (var y = 0; y < rows; y++)
+        // Horizontal pass over those rows, the window's columns only; rows of ints 0..255 for the vertical pass.
+        var rowWidth = cropWidth * 3;
+        var rows = new int[rowCount * rowWidth];
+        if (width != image.Width)
         {
-            var inRow = y * inWidth * 3;
-            var outRow = y * outWidth * 3;
-            for (var x = 0; x < outWidth; x++)
+            Horizontal(image.Pixels, image.Width, firstRow, rowCount, Coefficients(image.Width, width), left, cropWidth, rows);
+        }
+        else
+        {
+            for (var y = 0; y < rowCount; y++)
             {
-                var min = bounds[x * 2];
-                var count = bounds[(x * 2) + 1];
-                var k = x * kernelSize;
-                for (var c = 0; c < 3; c++)
+                var source = image.Pixels.AsSpan((((firstRow + y) * image.Width) + left) * 3, rowWidth);
+                var target = rows.AsSpan(y * rowWidth, rowWidth);
+                for (var x = 0; x < rowWidth; x++)
                 {
-                    var sum = 1 << (PrecisionBits - 1);
-                    for (var i = 0; i < count; i++)
-                    {
-                        sum += source[inRow + ((min + i) * 3) + c] * weights[k + i];
-                    }
-
-                    output[outRow + (x * 3) + c] = Clip8(sum);
+                    target[x] = source[x];
                 }
             }
         }
 
-        return output;
-    }
-
-    private static byte[] Vertical(byte[] source, int width, int inHeight, int outHeight)
-    {
-        var (bounds, weights, kernelSize) = Coefficients(inHeight, outHeight);
-        var stride = width * 3;
-        var output = new byte[stride * outHeight];
-        for (var y = 0; y < outHeight; y++)
+        var output = new byte[cropHeight * rowWidth];
+        if (height != image.Height)
         {
-            var min = bounds[y * 2];
-            var count = bounds[(y * 2) + 1];
-            var k = y * kernelSize;
-            for (var x = 0; x < stride; x++)
+            Vertical(rows, rowWidth, firstRow, vertical, top, cropHeight, output);
+        }
+        else
+        {
+            for (var i = 0; i < output.Length; i++)
             {
-                var sum = 1 << (PrecisionBits - 1);
-                for (var i = 0; i < count; i++)
-                {
-                    sum += source[((min + i) * stride) + x] * weights[k + i];
-                }
-
-                output[(y * stride) + x] = Clip8(sum);
+                output[i] = (byte)rows[i];
             }
         }
 
-        return output;
+        return new RgbImage(cropWidth, cropHeight, output);
+    }
+
+    private static void Horizontal(byte[] source, int inWidth, int firstRow, int rowCount, (int[] Bounds, int[] Weights, int KernelSize) filter, int left, int cropWidth, int[] output)
+    {
+        var (bounds, weights, kernelSize) = filter;
+        var half = 1 << (PrecisionBits - 1);
+        for (var y = 0; y < rowCount; y++)
+        {
+            var inRow = source.AsSpan((firstRow + y) * inWidth * 3, inWidth * 3);
+            var outRow = output.AsSpan(y * cropWidth * 3, cropWidth * 3);
+            for (var x = 0; x < cropWidth; x++)
+            {
+                var min = bounds[(left + x) * 2];
+                var count = bounds[((left + x) * 2) + 1];
+                var w = weights.AsSpan((left + x) * kernelSize, count);
+                var taps = inRow.Slice(min * 3, count * 3);
+                int r = half, g = half, b = half;
+                for (var i = 0; i < w.Length; i++)
+                {
+                    var k = w[i];
+                    r += taps[i * 3] * k;
+                    g += taps[(i * 3) + 1] * k;
+                    b += taps[(i * 3) + 2] * k;
+                }
+
+                outRow[x * 3] = Clip8(r);
+                outRow[(x * 3) + 1] = Clip8(g);
+                outRow[(x * 3) + 2] = Clip8(b);
+            }
+        }
+    }
+
+    /// <summary>Each output row is a weighted sum of whole input rows: vectorised over the row, cache friendly.</summary>
+    private static void Vertical(int[] rows, int rowWidth, int firstRow, (int[] Bounds, int[] Weights, int KernelSize) filter, int top, int cropHeight, byte[] output)
+    {
+        var (bounds, weights, kernelSize) = filter;
+        var sums = new int[rowWidth];
+        var lanes = System.Numerics.Vector<int>.Count;
+        for (var y = 0; y < cropHeight; y++)
+        {
+            var min = bounds[(top + y) * 2] - firstRow;
+            var count = bounds[((top + y) * 2) + 1];
+            Array.Fill(sums, 1 << (PrecisionBits - 1));
+            for (var i = 0; i < count; i++)
+            {
+                var k = weights[((top + y) * kernelSize) + i];
+                var row = rows.AsSpan((min + i) * rowWidth, rowWidth);
+                var x = 0;
+                for (; x <= rowWidth - lanes; x += lanes)
+                {
+                    var acc = new System.Numerics.Vector<int>(sums, x) + (new System.Numerics.Vector<int>(row[x..]) * k);
+                    acc.CopyTo(sums, x);
+                }
+
+                for (; x < rowWidth; x++)
+                {
+                    sums[x] += row[x] * k;
+                }
+            }
+
+            var target = output.AsSpan(y * rowWidth, rowWidth);
+            for (var x = 0; x < rowWidth; x++)
+            {
+                target[x] = (byte)Clip8(sums[x]);
+            }
+        }
     }
 
     /// <summary>
@@ -141,9 +205,9 @@ public static class PilResize
             : 0.0;
     }
 
-    private static byte Clip8(int sum)
+    private static int Clip8(int sum)
     {
         var v = sum >> PrecisionBits;
-        return v < 0 ? (byte)0 : v > 255 ? (byte)255 : (byte)v;
+        return v < 0 ? 0 : v > 255 ? 255 : v;
     }
 }

@@ -40,21 +40,8 @@ public static class ClipPreprocessing
     {
         ArgumentNullException.ThrowIfNull(image);
         var (w, h) = ResizedSize(image.Width, image.Height, size);
-        var resized = PilResize.Bicubic(image, w, h).Pixels;
-        if (w == size && h == size)
-        {
-            return resized;
-        }
-
-        var left = CropOffset(w, size);
-        var top = CropOffset(h, size);
-        var cropped = new byte[size * size * 3];
-        for (var y = 0; y < size; y++)
-        {
-            resized.AsSpan((((top + y) * w) + left) * 3, size * 3).CopyTo(cropped.AsSpan(y * size * 3));
-        }
-
-        return cropped;
+        // Only the centre window is computed: the same bytes as resizing the whole image and cropping it.
+        return PilResize.BicubicCrop(image, w, h, CropOffset(w, size), CropOffset(h, size), size, size).Pixels;
     }
 
     /// <summary>Decodes an image file and prepares it.</summary>
