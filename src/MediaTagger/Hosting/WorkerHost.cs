@@ -108,7 +108,7 @@ internal static class WorkerHost
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("MediaTagger.Processing"),
             typeof(WorkerHost).Assembly.GetName().Version?.ToString(3) ?? "0.0.0")
         {
-            ModelShaOf = sp.GetRequiredService<StageCatalog>().ModelSha,
+            ModelShaOf = definition => ModelShaOf(sp.GetRequiredService<StageCatalog>(), definition),
             BatchSize = sp.GetRequiredService<MediaTaggerOptions>().Worker.BatchSize,
             StageContent = new StageContentFiles(sp.GetRequiredService<StageCatalog>().Contents, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MediaTagger.Processing")),
         });
@@ -127,6 +127,18 @@ internal static class WorkerHost
         catch (KeyNotFoundException)
         {
             return null; // an unknown model id: creating the stage fails with the catalog's message
+        }
+    }
+
+    private static string? ModelShaOf(StageCatalog catalog, StageDefinition definition)
+    {
+        try
+        {
+            return catalog.ModelSha(definition);
+        }
+        catch (KeyNotFoundException)
+        {
+            return "not in the catalog"; // the file is still ingested; its stage fails with the catalog's message
         }
     }
 

@@ -17,11 +17,14 @@ public sealed class BooruTagTests
 
     private static string Pipeline(string model) => $$"""[ { "stage": "probe" }, {{Booru(model)}} ]""";
 
-    private static SyntheticModels.Home Home()
+    private static SyntheticModels.Home Home() => new(Entry());
+
+    /// <summary>The synthetic WD14 v3 tagger (tests/tools/make_tiny_wd14.py) as the catalog entry wd14-synthetic.</summary>
+    internal static SyntheticModels.Entry Entry()
     {
         var dir = SyntheticModels.Generate("make_tiny_wd14.py", "tiny-wd14-v3");
-        return new SyntheticModels.Home(new SyntheticModels.Entry("wd14-synthetic", "booru",
-            new Dictionary<string, string> { ["model"] = Path.Combine(dir, "model.onnx"), ["tags"] = Path.Combine(dir, "selected_tags.csv") }, Heavy: true));
+        return new SyntheticModels.Entry("wd14-synthetic", "booru",
+            new Dictionary<string, string> { ["model"] = Path.Combine(dir, "model.onnx"), ["tags"] = Path.Combine(dir, "selected_tags.csv") }, Heavy: true);
     }
 
     [SkippableFact]

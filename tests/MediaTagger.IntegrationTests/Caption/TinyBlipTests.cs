@@ -14,6 +14,13 @@ public sealed class TinyBlipTests
 
     internal static string Generated() => SyntheticModels.Generate("make_tiny_blip.py", "tiny-blip");
 
+    internal static SyntheticModels.Entry Entry(string models) => new("blip-synthetic", "caption", new Dictionary<string, string>
+    {
+        ["vision"] = Path.Combine(models, "vision_model.onnx"),
+        ["decoder"] = Path.Combine(models, "text_decoder_model.onnx"),
+        ["vocab"] = Path.Combine(models, "vocab.txt"),
+    }, Heavy: true);
+
     internal static string SolidImage(string folder, string name, byte r, byte g, byte b, int width = 64, int height = 48)
     {
         var pixels = new byte[width * height * 3];
@@ -99,12 +106,7 @@ public sealed class TinyBlipTests
         TestAssets.RequireVips();
         TestAssets.RequireTool("ffprobe");
         var models = Generated();
-        using var home = new SyntheticModels.Home(new SyntheticModels.Entry("blip-synthetic", "caption", new Dictionary<string, string>
-        {
-            ["vision"] = Path.Combine(models, "vision_model.onnx"),
-            ["decoder"] = Path.Combine(models, "text_decoder_model.onnx"),
-            ["vocab"] = Path.Combine(models, "vocab.txt"),
-        }, Heavy: true));
+        using var home = new SyntheticModels.Home(Entry(models));
         using var box = new WorkerSandbox(CaptionPipeline);
         var red = SolidImage(box.Inbox, "red.png", 230, 20, 20);
         var blue = SolidImage(box.Inbox, "blue.png", 10, 30, 220);

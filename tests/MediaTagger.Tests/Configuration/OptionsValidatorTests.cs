@@ -61,5 +61,7 @@ public sealed class OptionsValidatorTests
         var options = PipelinesFile.Load(Path.Combine(root, "pipelines.json"));
         new MediaTaggerOptionsValidator(StageTestServices.Families(s => s.AddMediaTaggerStages()), root).Validate(null, options).Failures.Should().BeNullOrEmpty();
         options.Pipelines["default"].Image.Select(s => s.Stage).Should().Equal("probe", "imagenet", "faces", "ocr");
+        options.Pipelines["dataset"].Image.Select(s => s.Stage).Should().Equal("probe", "clip", "booru", "caption");
+        options.Watch.Should().OnlyContain(w => w.Pipeline == "default", "the dataset pipeline needs models the samples run does not have; it is run by name");
     }
 }
