@@ -33,6 +33,9 @@ public static class ProductPaths
 
     public static string CatalogPath => Path.Combine(Home, "models", "catalog.json");
 
+    /// <summary>Models the user added (`models add`): models/user-catalog.json beside <see cref="CatalogPath"/>, never part of the product.</summary>
+    public static string UserCatalogPath => Models.ModelCatalog.UserCatalogBeside(CatalogPath);
+
     /// <summary>Installed weights: MEDIATAGGER_MODEL_DIR, else models/ under <see cref="Home"/>.</summary>
     public static string ModelDirectory =>
         Environment.GetEnvironmentVariable("MEDIATAGGER_MODEL_DIR") is { Length: > 0 } dir ? Path.GetFullPath(dir) : Path.Combine(Home, "models");

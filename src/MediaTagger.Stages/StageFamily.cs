@@ -20,6 +20,7 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     private readonly string? provenanceRole;
     private readonly Func<TOptions, IEnumerable<string>>? namedFiles;
     private readonly (Func<TOptions, string> Root, Func<JsonObject, IEnumerable<string>> Files)? content;
+    private readonly ModelRoles? roles;
 
     /// <summary>A family whose stages need no model; <paramref name="defaults"/> may start from the worker's limits.</summary>
     public StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults,
@@ -60,9 +61,10 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     private StageFamily(string name, StageParameters<TOptions> parameters, Func<WorkerOptions, TOptions> defaults, Action<TOptions>? configureDefaults,
         Func<TOptions, StageContext, IStage> create, Func<TOptions, string>? modelId, string? provenanceRole,
         (Func<TOptions, string> Root, Func<JsonObject, IEnumerable<string>> Files)? content = null,
-        Func<TOptions, IEnumerable<string>>? namedFiles = null)
+        Func<TOptions, IEnumerable<string>>? namedFiles = null, ModelRoles? roles = null)
     {
         this.content = content;
+        this.roles = roles;
         this.namedFiles = namedFiles;
         Name = name;
         this.parameters = parameters;
@@ -77,12 +79,14 @@ internal sealed class StageFamily<TOptions> : IStageFamily
 
     public string Name { get; }
 
+    public ModelRoles? ModelRoles => roles;
+
     /// <summary>The host's changes to the defaults, applied to every definition's options before its "with".</summary>
     public Action<TOptions>? ConfigureDefaults { get; }
 
     /// <summary>This family with <paramref name="earlier"/>'s configureDefaults run before its own (AddXStage called twice).</summary>
     public StageFamily<TOptions> After(StageFamily<TOptions> earlier) =>
-        new(Name, parameters, defaults, earlier.ConfigureDefaults + ConfigureDefaults, create, modelId, provenanceRole, content ?? earlier.content, namedFiles ?? earlier.namedFiles);
+        new(Name, parameters, defaults, earlier.ConfigureDefaults + ConfigureDefaults, create, modelId, provenanceRole, content ?? earlier.content, namedFiles ?? earlier.namedFiles, roles ?? earlier.roles);
 
     /// <summary>
     /// This family, whose stages keep files of their own for each media file under the folder <paramref name="root"/>
@@ -90,14 +94,18 @@ internal sealed class StageFamily<TOptions> : IStageFamily
     /// <paramref name="files"/>. The worker deletes them with the media file (<see cref="StageContent"/>).
     /// </summary>
     public StageFamily<TOptions> WithContent(Func<TOptions, string> root, Func<JsonObject, IEnumerable<string>> files) =>
-        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, (root, files), namedFiles);
+        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, (root, files), namedFiles, roles);
 
     /// <summary>
     /// This family with files its options name (a vocabulary, a schema) counted as part of what decides the output:
     /// their contents go into <see cref="ModelSha"/>, so editing one makes the sidecars it shaped stale.
     /// </summary>
     public StageFamily<TOptions> DecidedByFiles(Func<TOptions, IEnumerable<string>> files) =>
-        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, content, files);
+        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, content, files, roles);
+
+    /// <summary>This family, whose stages read the model files <paramref name="modelRoles"/> names (checked by `models add`).</summary>
+    public StageFamily<TOptions> WithModelRoles(ModelRoles modelRoles) =>
+        new(Name, parameters, defaults, ConfigureDefaults, create, modelId, provenanceRole, content, namedFiles, modelRoles);
 
     public IReadOnlyList<StageParameterProblem> Check(StageDefinition definition, WorkerOptions worker) =>
         parameters.Read(Defaults(worker), definition.With);

@@ -31,6 +31,13 @@ public static class StageServiceCollectionExtensions
             .AddBooruStage()
             .AddClipStage();
 
+    /// <summary>The families <see cref="AddMediaTaggerStages"/> adds (names, model roles), without a host: what `models add` checks against.</summary>
+    public static IReadOnlyList<IStageFamily> StageFamilies() =>
+        new ServiceCollection().AddMediaTaggerStages()
+            .Where(d => d.ServiceType == typeof(IStageFamily))
+            .Select(d => (IStageFamily)d.ImplementationInstance!)
+            .ToArray();
+
     /// <summary>
     /// Registers a family as an <see cref="IStageFamily"/>, and the <see cref="StageCatalog"/> made of all registered
     /// families (it needs a <see cref="ModelCatalog"/>, a <see cref="ModelStore"/> and <see cref="MediaTaggerOptions"/>).

@@ -47,6 +47,10 @@ public sealed record ModelFootprint(long Parameters, double BytesPerParameter, i
 }
 
 /// <summary>A catalog entry: what a model is, which tiers it suits, and its files.</summary>
+/// <param name="Source">
+/// "product" (models/catalog.json, checksums from the publisher) or "user" (models/user-catalog.json, written by
+/// `models add` from files the user had, hashed when added).
+/// </param>
 public sealed record ModelEntry(
     string Id,
     string Family,
@@ -56,8 +60,15 @@ public sealed record ModelEntry(
     bool Heavy,
     bool TestOnly,
     ModelFootprint Footprint,
-    IReadOnlyList<ModelFile> Files)
+    IReadOnlyList<ModelFile> Files,
+    string Source = ModelEntry.ProductSource)
 {
+    public const string ProductSource = "product";
+    public const string UserSource = "user";
+
+    /// <summary>Added by `models add` (the user catalog), not shipped with the product.</summary>
+    public bool IsUser => string.Equals(Source, UserSource, StringComparison.Ordinal);
+
     public ModelFile File(string role) =>
         Files.FirstOrDefault(f => string.Equals(f.Role, role, StringComparison.Ordinal))
         ?? throw new KeyNotFoundException($"model {Id} has no '{role}' file");
@@ -65,9 +76,15 @@ public sealed record ModelEntry(
     public long TotalSize => Files.Sum(f => f.Size);
 }
 
-/// <summary>models/catalog.json: every model the product knows, with public sources and checksums.</summary>
+/// <summary>
+/// models/catalog.json: every model the product knows, with public sources and checksums; merged with the user
+/// catalog beside it (models/user-catalog.json, written by `models add`), whose entries are marked "user".
+/// </summary>
 public sealed class ModelCatalog
 {
+    /// <summary>The user catalog's file name, beside the product catalog.</summary>
+    public const string UserCatalogName = "user-catalog.json";
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip };
 
     public ModelCatalog(IReadOnlyList<ModelEntry> models)
@@ -87,22 +104,101 @@ public sealed class ModelCatalog
         Models.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.Ordinal))
         ?? throw new KeyNotFoundException($"no model '{id}' in the catalog (known: {string.Join(", ", Models.Select(m => m.Id))})");
 
-    public static ModelCatalog Load(string path)
+    /// <summary>The user catalog that <see cref="Load(string)"/> merges with the catalog at <paramref name="catalogPath"/>.</summary>
+    public static string UserCatalogBeside(string catalogPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(catalogPath))!, UserCatalogName);
+
+    /// <summary>
+    /// The catalog at <paramref name="path"/> merged with the user catalog beside it (when there is one): every loader
+    /// (worker, model hosts, doctor, the models verb) sees models added with `models add` by id.
+    /// </summary>
+    /// <exception cref="ModelCatalogException">Either file is not valid JSON or breaks the rules; the message names it.</exception>
+    public static ModelCatalog Load(string path) => Load(path, UserCatalogBeside(path));
+
+    /// <summary>
+    /// The catalog at <paramref name="path"/> merged with <paramref name="userCatalogPath"/> (skipped when null or
+    /// absent). A user entry whose id the product catalog also lists replaces it: the product catalog may gain a model
+    /// the user added earlier, and the user's verified files keep working (`models remove ID` goes back to the product's).
+    /// </summary>
+    public static ModelCatalog Load(string path, string? userCatalogPath)
     {
-        var doc = JsonSerializer.Deserialize<CatalogDocument>(File.ReadAllText(path), Json)
-            ?? throw new InvalidDataException($"{path} is empty");
+        var product = Read(path, ModelEntry.ProductSource);
+        if (userCatalogPath is null || !File.Exists(userCatalogPath))
+        {
+            return new ModelCatalog(product);
+        }
+
+        var user = Read(userCatalogPath, ModelEntry.UserSource);
+        var byId = user.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        var merged = product.Select(m => byId.GetValueOrDefault(m.Id) ?? m).ToList();
+        merged.AddRange(user.Where(u => !product.Any(m => string.Equals(m.Id, u.Id, StringComparison.Ordinal))));
+        return new ModelCatalog(merged);
+    }
+
+    /// <summary>The entries of one catalog file, checked, each marked with <paramref name="source"/>.</summary>
+    /// <exception cref="ModelCatalogException">The file is not valid JSON or breaks the rules; the message names it.</exception>
+    public static IReadOnlyList<ModelEntry> Read(string path, string source)
+    {
+        CatalogDocument? doc;
+        try
+        {
+            doc = JsonSerializer.Deserialize<CatalogDocument>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelCatalogException(path, $"{path} is not a valid model catalog: {ex.Message}", ex);
+        }
+
+        if (doc?.Models is null)
+        {
+            throw new ModelCatalogException(path, $"{path} is not a valid model catalog: it needs {{ \"models\": [ ... ] }}");
+        }
+
         var problems = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < doc.Models.Count; i++)
         {
             var m = doc.Models[i];
+            if (m is null)
+            {
+                problems.Add($"$.models[{i}] is null");
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(m.Id))
             {
                 problems.Add($"$.models[{i}].id is missing");
+            }
+            else if (!seen.Add(m.Id))
+            {
+                problems.Add($"$.models[{i}].id '{m.Id}' is listed twice");
+            }
+
+            if (string.IsNullOrWhiteSpace(m.Family))
+            {
+                problems.Add($"$.models[{i}].family is missing");
+            }
+
+            if (m.Footprint is null)
+            {
+                problems.Add($"$.models[{i}].footprint is missing");
+            }
+
+            if (m.Files is null || m.Files.Count == 0)
+            {
+                problems.Add($"$.models[{i}].files is missing or empty");
+                continue;
             }
 
             for (var j = 0; j < m.Files.Count; j++)
             {
                 var f = m.Files[j];
+                if (f is null || string.IsNullOrWhiteSpace(f.Role) || string.IsNullOrWhiteSpace(f.Name))
+                {
+                    problems.Add($"$.models[{i}].files[{j}] needs a role and a name");
+                    continue;
+                }
+
                 if (f.Sha256 is null && f.Sha1 is null)
                 {
                     problems.Add($"$.models[{i}].files[{j}] needs a sha256 (64 hex digits) or, where none is published, a sha1 (40 hex digits)");
@@ -137,12 +233,45 @@ public sealed class ModelCatalog
 
         if (problems.Count > 0)
         {
-            throw new InvalidDataException($"{path} is invalid:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
+            throw new ModelCatalogException(path, $"{path} is invalid:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
         }
 
         // A file without a url (import-only) reads as null despite the record's type: make it the empty string.
-        return new ModelCatalog(doc.Models.Select(m => m with { Files = m.Files.Select(f => f.Url is null ? f with { Url = "" } : f).ToArray() }).ToArray());
+        // Optional lists read as null when left out: make them empty.
+        return doc.Models.Select(m => m with
+        {
+            Description = m.Description ?? "",
+            License = m.License ?? "",
+            Tiers = m.Tiers ?? [],
+            Files = m.Files.Select(f => f.Url is null ? f with { Url = "" } : f).ToArray(),
+            Source = source,
+        }).ToArray();
     }
 
     private sealed record CatalogDocument([property: JsonPropertyName("models")] List<ModelEntry> Models);
+}
+
+/// <summary>A catalog file (the product's or the user's) cannot be used: not JSON, or an entry breaks the rules.</summary>
+public sealed class ModelCatalogException : Exception
+{
+    public ModelCatalogException(string path, string message, Exception? inner = null)
+        : base(message, inner) => CatalogPath = path;
+
+    public ModelCatalogException() => CatalogPath = "";
+
+    public ModelCatalogException(string message) : base(message) => CatalogPath = "";
+
+    public ModelCatalogException(string message, Exception inner) : base(message, inner) => CatalogPath = "";
+
+    /// <summary>The file at fault.</summary>
+    public string CatalogPath { get; }
+
+    /// <summary>The catalog problem behind <paramref name="exception"/> (which may wrap it), or null.</summary>
+    public static ModelCatalogException? Find(Exception? exception) => exception switch
+    {
+        null => null,
+        ModelCatalogException e => e,
+        AggregateException a => a.InnerExceptions.Select(Find).FirstOrDefault(e => e is not null),
+        _ => Find(exception.InnerException),
+    };
 }

@@ -108,32 +108,63 @@ public sealed class ModelImporter
                 continue;
             }
 
-            var size = new FileInfo(candidate).Length;
-            if (file.Size > 0 && size != file.Size)
+            if (TryInstall(candidate, target, file, link, hashes) is { } why)
             {
-                rejected.Add(new RejectedFile(candidate, $"size {size} bytes, expected {file.Size}"));
+                rejected.Add(why);
                 continue;
             }
 
-            if (!hashes.TryGetValue((candidate, file.ChecksumKind), out var actual))
-            {
-                using var stream = File.OpenRead(candidate);
-                actual = ModelChecksum.Compute(stream, file.ChecksumKind);
-                hashes[(candidate, file.ChecksumKind)] = actual;
-            }
-
-            if (!string.Equals(actual, file.Checksum, StringComparison.OrdinalIgnoreCase))
-            {
-                rejected.Add(new RejectedFile(candidate, $"{ModelChecksum.Name(file.ChecksumKind)} {actual}, expected {file.Checksum}"));
-                continue;
-            }
-
-            Install(candidate, target, link);
-            ModelStore.RememberChecksum(target, file.ChecksumKind, actual);
             return new FileImport(file, ImportOutcome.Imported, candidate, target, rejected);
         }
 
         return new FileImport(file, rejected.Count > 0 ? ImportOutcome.WrongChecksum : ImportOutcome.NotFound, null, null, rejected);
+    }
+
+    /// <summary>
+    /// Installs <paramref name="file"/> of <paramref name="model"/> from the file at <paramref name="path"/> (`models
+    /// add`, which names each file): size-checked, hashed and copied (or linked) in exactly as an import's candidates.
+    /// </summary>
+    public FileImport ImportFrom(string path, ModelEntry model, ModelFile file, bool link)
+    {
+        var source = Path.GetFullPath(path);
+        var target = store.InstalledPath(model, file);
+        if (string.Equals(source, Path.GetFullPath(target), StringComparison.Ordinal) || !File.Exists(source))
+        {
+            // Already in place (added from the model folder itself), or gone: then the store decides.
+            return store.Resolve(model, file) is { Found: true, Source: "model-folder" }
+                ? new FileImport(file, ImportOutcome.AlreadyInstalled, null, target, [])
+                : new FileImport(file, ImportOutcome.NotFound, null, null, []);
+        }
+
+        return TryInstall(source, target, file, link, []) is { } why
+            ? new FileImport(file, ImportOutcome.WrongChecksum, null, null, [why])
+            : new FileImport(file, ImportOutcome.Imported, source, target, []);
+    }
+
+    /// <summary>Installs <paramref name="candidate"/> at <paramref name="target"/> when it has the catalog's size and checksum; else why not.</summary>
+    private static RejectedFile? TryInstall(string candidate, string target, ModelFile file, bool link, Dictionary<(string, ModelChecksumKind), string> hashes)
+    {
+        var size = new FileInfo(candidate).Length;
+        if (file.Size > 0 && size != file.Size)
+        {
+            return new RejectedFile(candidate, $"size {size} bytes, expected {file.Size}");
+        }
+
+        if (!hashes.TryGetValue((candidate, file.ChecksumKind), out var actual))
+        {
+            using var stream = File.OpenRead(candidate);
+            actual = ModelChecksum.Compute(stream, file.ChecksumKind);
+            hashes[(candidate, file.ChecksumKind)] = actual;
+        }
+
+        if (!string.Equals(actual, file.Checksum, StringComparison.OrdinalIgnoreCase))
+        {
+            return new RejectedFile(candidate, $"{ModelChecksum.Name(file.ChecksumKind)} {actual}, expected {file.Checksum}");
+        }
+
+        Install(candidate, target, link);
+        ModelStore.RememberChecksum(target, file.ChecksumKind, actual);
+        return null;
     }
 
     private static void Install(string source, string target, bool link)

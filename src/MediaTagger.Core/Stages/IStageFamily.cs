@@ -21,6 +21,12 @@ public interface IStageFamily
     /// <param name="worker">The worker section being validated, where a family's defaults come from it.</param>
     IReadOnlyList<StageParameterProblem> Check(StageDefinition definition, WorkerOptions worker);
 
+    /// <summary>
+    /// The file roles this family's stages read from a catalog model (what `models add` checks), or null for a family
+    /// that runs no model (probe, keyframes, tags).
+    /// </summary>
+    ModelRoles? ModelRoles { get; }
+
     /// <summary>The catalog model the definition uses, or null for a stage without one (probe).</summary>
     /// <exception cref="KeyNotFoundException">The catalog has no model by the id the definition names.</exception>
     ModelEntry? ModelOf(StageDefinition definition, StageContext context);

@@ -25,6 +25,9 @@ internal sealed class BooruStage : ImageModelStage
     /// <summary>The model file whose checksum is the stage's provenance: the tagger.</summary>
     public const string ProvenanceRole = "model";
 
+    /// <summary>The files the stage reads from its model, by role (what `models add` checks).</summary>
+    public static readonly ModelRoles Roles = new(new ModelLayout("WD14", ["model", "tags"], []), new ModelLayout("DeepDanbooru", ["model", "tags-txt"], ["tags-character"]));
+
     private readonly BooruTagger tagger;
     private readonly BooruStageOptions options;
     private readonly BooruSelectionRules rules;

@@ -17,5 +17,6 @@ public static class BooruStageServiceCollectionExtensions
             configureDefaults,
             o => o.Model,
             BooruStage.ProvenanceRole,
-            (options, model, files, context) => new BooruStage(model, files, options, context.Loggers.CreateLogger<BooruStage>())));
+            (options, model, files, context) => new BooruStage(model, files, options, context.Loggers.CreateLogger<BooruStage>()))
+            .WithModelRoles(BooruStage.Roles));
 }

@@ -19,6 +19,9 @@ internal sealed class CaptionStage : ImageModelStage
     /// <summary>The file whose checksum is the stage's provenance: the text decoder, which writes the words.</summary>
     public const string ProvenanceRole = "decoder";
 
+    /// <summary>The files the stage reads from its model, by role (what `models add` checks).</summary>
+    public static readonly ModelRoles Roles = ModelRoles.Of(["vision", "decoder", "vocab"]);
+
     private readonly BlipCaptioner captioner;
     private readonly CaptionStageOptions options;
     private readonly ILogger logger;

@@ -15,5 +15,6 @@ public static class CaptionStageServiceCollectionExtensions
             configureDefaults,
             o => o.Model,
             CaptionStage.ProvenanceRole,
-            (options, model, files, context) => new CaptionStage(model, files, options, context.Loggers)));
+            (options, model, files, context) => new CaptionStage(model, files, options, context.Loggers))
+            .WithModelRoles(CaptionStage.Roles));
 }

@@ -19,6 +19,9 @@ internal sealed class ClipStage : ImageModelStage
     /// <summary>The file whose checksum is the stage's provenance: the vision tower, which makes the stored embeddings.</summary>
     public const string ProvenanceRole = "visual";
 
+    /// <summary>The files the stage reads from its model, by role (what `models add` checks).</summary>
+    public static readonly ModelRoles Roles = ModelRoles.Of(["visual", "textual", "merges"]);
+
     private readonly ClipImageEncoder images;
     private readonly ClipTextEncoder? text;
     private readonly ClipStageOptions options;

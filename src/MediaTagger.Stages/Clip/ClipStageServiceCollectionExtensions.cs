@@ -16,5 +16,6 @@ public static class ClipStageServiceCollectionExtensions
             o => o.Model,
             ClipStage.ProvenanceRole,
             (options, model, files, context) => new ClipStage(model, files, options, context))
-            .DecidedByFiles(o => o.LabelsFile.Length > 0 ? [o.LabelsFile] : []));
+            .DecidedByFiles(o => o.LabelsFile.Length > 0 ? [o.LabelsFile] : [])
+            .WithModelRoles(ClipStage.Roles));
 }

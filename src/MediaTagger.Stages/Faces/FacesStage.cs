@@ -14,6 +14,9 @@ internal sealed class FacesStage : ImageModelStage
     /// <summary>The model file whose checksum is the stage's provenance: the detector.</summary>
     public const string ProvenanceRole = "model";
 
+    /// <summary>The files the stage reads from its model, by role (what `models add` checks).</summary>
+    public static readonly ModelRoles Roles = ModelRoles.Of(["model"]);
+
     private readonly FaceDetector detector;
     private readonly FacesStageOptions options;
 

@@ -15,5 +15,6 @@ public static class FacesStageServiceCollectionExtensions
             configureDefaults,
             o => o.Model,
             FacesStage.ProvenanceRole,
-            (options, model, files) => new FacesStage(model, files, options)));
+            (options, model, files) => new FacesStage(model, files, options))
+            .WithModelRoles(FacesStage.Roles));
 }

@@ -14,6 +14,9 @@ internal sealed class ImageNetStage : ImageModelStage
     /// <summary>The model file whose checksum is the stage's provenance: the classifier.</summary>
     public const string ProvenanceRole = "model";
 
+    /// <summary>The files the stage reads from its model, by role (what `models add` checks).</summary>
+    public static readonly ModelRoles Roles = ModelRoles.Of(["model", "labels"]);
+
     private readonly ImageNetClassifier classifier;
     private readonly ImageNetStageOptions options;
 

@@ -15,5 +15,6 @@ public static class ImageNetStageServiceCollectionExtensions
             configureDefaults,
             o => o.Model,
             ImageNetStage.ProvenanceRole,
-            (options, model, files) => new ImageNetStage(model, files, options)));
+            (options, model, files) => new ImageNetStage(model, files, options))
+            .WithModelRoles(ImageNetStage.Roles));
 }

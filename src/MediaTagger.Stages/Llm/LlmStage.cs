@@ -25,6 +25,9 @@ internal sealed class LlmStage : IStage, IDisposable
     /// <summary>The GGUF file whose checksum is the stage's provenance.</summary>
     public const string ProvenanceRole = "model";
 
+    /// <summary>The files the stage reads from its model, by role (what `models add` checks).</summary>
+    public static readonly ModelRoles Roles = ModelRoles.Of(["model"]);
+
     /// <summary>At most this many tags outside the vocabulary are mapped for one file.</summary>
     private const int MaxSynonymTags = 32;
 

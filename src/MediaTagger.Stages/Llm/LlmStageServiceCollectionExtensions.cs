@@ -17,5 +17,6 @@ public static class LlmStageServiceCollectionExtensions
             o => o.Model,
             LlmStage.ProvenanceRole,
             (options, model, files, context) => new LlmStage(model, files, options, context))
-            .DecidedByFiles(o => o.Files));
+            .DecidedByFiles(o => o.Files)
+            .WithModelRoles(LlmStage.Roles));
 }

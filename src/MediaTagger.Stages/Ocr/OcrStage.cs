@@ -15,6 +15,9 @@ internal sealed class OcrStage : ImageModelStage
     /// <summary>The model file whose checksum is the stage's provenance: the recognizer, which decides the text.</summary>
     public const string ProvenanceRole = "recognizer";
 
+    /// <summary>The files the stage reads from its model, by role (what `models add` checks).</summary>
+    public static readonly ModelRoles Roles = ModelRoles.Of(["detector", "recognizer", "dictionary"], "classifier");
+
     private readonly OcrReader reader;
     private readonly OcrStageOptions options;
 

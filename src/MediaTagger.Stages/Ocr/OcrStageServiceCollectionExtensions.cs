@@ -15,5 +15,6 @@ public static class OcrStageServiceCollectionExtensions
             configureDefaults,
             o => o.Model,
             OcrStage.ProvenanceRole,
-            (options, model, files) => new OcrStage(model, files, options)));
+            (options, model, files) => new OcrStage(model, files, options))
+            .WithModelRoles(OcrStage.Roles));
 }

@@ -25,6 +25,9 @@ internal sealed class VadStage : IStage, IDisposable
     /// <summary>The model file whose checksum is the stage's provenance: the Silero network.</summary>
     public const string ProvenanceRole = "model";
 
+    /// <summary>The files the stage reads from its model, by role (what `models add` checks).</summary>
+    public static readonly ModelRoles Roles = ModelRoles.Of(["model"]);
+
     // 64 model windows per read from ffmpeg: a pipe read per 2 s of audio, 128 KiB of PCM held at a time.
     private static readonly TimeSpan DecodeWindow = TimeSpan.FromSeconds(64.0 * SileroVad.WindowSamples / SileroVad.SampleRate);
 

@@ -19,5 +19,6 @@ public static class VadStageServiceCollectionExtensions
             o => o.Model,
             VadStage.ProvenanceRole,
             (options, model, files, context) => new VadStage(model, files, options, context.Loggers.CreateLogger<VadStage>(), context.Time,
-                new FfmpegAudioDecoder(context.Loggers.CreateLogger<FfmpegAudioDecoder>(), context.Time))));
+                new FfmpegAudioDecoder(context.Loggers.CreateLogger<FfmpegAudioDecoder>(), context.Time)))
+            .WithModelRoles(VadStage.Roles));
 }

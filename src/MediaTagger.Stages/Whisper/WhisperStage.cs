@@ -25,6 +25,9 @@ internal sealed class WhisperStage : IStage, IDisposable
     /// <summary>The model file whose checksum is the stage's provenance.</summary>
     public const string ProvenanceRole = "model";
 
+    /// <summary>The files the stage reads from its model, by role (what `models add` checks).</summary>
+    public static readonly ModelRoles Roles = ModelRoles.Of(["model"]);
+
     /// <summary>How much audio ffmpeg hands over at a time while chunks are collected from a vad plan.</summary>
     private static readonly TimeSpan VadDecodeWindow = TimeSpan.FromSeconds(60);
 

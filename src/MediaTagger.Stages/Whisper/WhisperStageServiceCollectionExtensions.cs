@@ -16,5 +16,6 @@ public static class WhisperStageServiceCollectionExtensions
             configureDefaults,
             o => o.Model,
             WhisperStage.ProvenanceRole,
-            (options, model, files, context) => new WhisperStage(model, files, options, context)));
+            (options, model, files, context) => new WhisperStage(model, files, options, context))
+            .WithModelRoles(WhisperStage.Roles));
 }

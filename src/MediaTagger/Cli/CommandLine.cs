@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MediaTagger.Core;
+using MediaTagger.Core.Models;
 
 namespace MediaTagger.Cli;
 
@@ -31,6 +32,26 @@ internal static class CommandLine
         root.Subcommands.Add(ModelsCommand.Create(config, set));
         root.Subcommands.Add(ModelHostCommand.Create(config, set));
         root.Subcommands.Add(PsCommand.Create(config, set));
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        try
+        {
+            // Our own handler, so that a broken catalog (a hand-edited models/user-catalog.json) reads as a
+            // configuration error naming the file instead of a stack trace.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ModelCatalogException.Find(ex) is { } catalog)
+        {
+            Console.Error.WriteLine("configuration error: " + catalog.Message);
+            return 1;
+        }
+        catch (Exception ex)
+        {
+            // As System.CommandLine's default handler does.
+            if (ex is not OperationCanceledException)
+            {
+                Console.Error.WriteLine("Unhandled exception: " + ex);
+            }
+
+            return 1;
+        }
     }
 }

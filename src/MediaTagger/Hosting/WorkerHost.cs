@@ -147,7 +147,15 @@ internal static class WorkerHost
     {
         try
         {
-            return services.GetRequiredService<IOptions<MediaTaggerOptions>>().Value;
+            var options = services.GetRequiredService<IOptions<MediaTaggerOptions>>().Value;
+            // The catalog now, not at the first stage: a broken user catalog is a configuration error naming its file.
+            services.GetRequiredService<ModelCatalog>();
+            return options;
+        }
+        catch (ModelCatalogException ex)
+        {
+            Console.Error.WriteLine("configuration error: " + ex.Message);
+            return null;
         }
         catch (OptionsValidationException ex)
         {

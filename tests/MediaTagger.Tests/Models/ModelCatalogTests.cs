@@ -55,7 +55,7 @@ public sealed class ModelCatalogTests
         try
         {
             var act = () => ModelCatalog.Load(path);
-            act.Should().Throw<InvalidDataException>()
+            act.Should().Throw<ModelCatalogException>()
                 .Which.Message.Should().Contain("$.models[0].files[0].sha256").And.Contain("$.models[0].files[0].url");
         }
         finally
@@ -143,7 +143,7 @@ public sealed class ModelCatalogTests
         try
         {
             var act = () => ModelCatalog.Load(path);
-            act.Should().Throw<InvalidDataException>().Which.Message.Should().Contain(problem);
+            act.Should().Throw<ModelCatalogException>().Which.Message.Should().Contain(problem);
         }
         finally
         {
