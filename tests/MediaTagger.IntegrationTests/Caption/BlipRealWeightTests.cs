@@ -17,10 +17,10 @@ public sealed class BlipRealWeightTests
         var listed = Ids.Where(id => catalog.Models.Any(m => m.Id == id)).ToArray();
         if (listed.Length == 0)
         {
-            throw new SkipException($"no BLIP model ({string.Join(", ", Ids)}) is in models/catalog.json yet (its published checksums are needed); then install one with: mediatagger models pull blip-base");
+            throw new SkipException($"no BLIP model ({string.Join(", ", Ids)}) is in the catalog (BLIP's ONNX export has no published checksum); add the downloaded export with: mediatagger models add blip-base --family caption --file vision=... --file decoder=... --file vocab=... (docs/models.md)");
         }
 
-        return TestAssets.InstalledModel(listed, role, "BLIP captioning model", "mediatagger models pull blip-base");
+        return TestAssets.InstalledModel(listed, role, "BLIP captioning model", "mediatagger models add blip-base --family caption --file vision=... --file decoder=... --file vocab=...");
     }
 
     [SkippableFact]

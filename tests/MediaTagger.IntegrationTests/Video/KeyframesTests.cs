@@ -120,7 +120,8 @@ public sealed class KeyframesTests : IDisposable
 
         using (var worker = box.StartRun())
         {
-            Poll.Until(() => downFrames.All(f => !File.Exists(f)), TimeSpan.FromSeconds(60), () => worker.Output);
+            // The sweep deletes the files before its log line reaches the worker's output: wait for both.
+            Poll.Until(() => downFrames.All(f => !File.Exists(f)) && worker.Output.Contains("Start-up sweep deleted", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => worker.Output);
             Directory.EnumerateFileSystemEntries(frameRoot).Should().BeEmpty("the start-up sweep leaves no folder of a gone video");
             worker.Output.Should().Contain("Start-up sweep deleted 4 file(s) of stage keyframes");
             worker.Terminate(TimeSpan.FromSeconds(30)).Should().BeTrue(worker.Output);
