@@ -66,17 +66,14 @@ internal sealed class CaptionStage : ImageModelStage
             // Keyframes are the worker's own cache: only a real image gets a caption file.
             if (options.WriteCaption && !IsKeyframe(images[i]))
             {
-                var file = CaptionFilePath(images[i].Path, options);
-                try
+                // Written by the worker when the sidecar is published (beside it, or in the mirror), recorded in its
+                // outputs and removed with the image; a caption file the user made is theirs (captionExisting).
+                result[Core.Sidecars.StageTextFiles.ResultKey] = new JsonObject
                 {
-                    Core.Sidecars.SidecarWriter.WriteAtomically(file, r.Caption + "\n");
-                    result["captionFile"] = Path.GetFileName(file);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    CaptionStageLog.CaptionFileFailed(logger, r.Path, file, ex.Message);
-                    result["captionFileError"] = ex.Message;
-                }
+                    ["name"] = Path.GetFileName(CaptionFilePath(images[i].Path, options)),
+                    ["text"] = r.Caption,
+                    ["existing"] = options.CaptionExisting,
+                };
             }
 
             outcomes[i] = StageOutcome.Ok(result);
@@ -133,6 +130,6 @@ internal sealed class CaptionStage : ImageModelStage
         ["lengthPenalty"] = o.LengthPenalty.ToString(CultureInfo.InvariantCulture),
         ["noRepeatNgramSize"] = o.NoRepeatNgramSize.ToString(CultureInfo.InvariantCulture),
         ["earlyStopping"] = o.EarlyStopping ? "true" : "false",
-        ["writeCaption"] = o.WriteCaption ? o.CaptionNaming + ":" + o.CaptionExtension : "false",
+        ["writeCaption"] = o.WriteCaption ? o.CaptionNaming + ":" + o.CaptionExtension + ":" + o.CaptionExisting : "false",
     };
 }

@@ -11,9 +11,6 @@ internal static partial class CaptionStageLog
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "{Path}: '{Caption}' ({Tokens} token(s), score {Score})")]
     public static partial void Captioned(ILogger logger, string path, string caption, int tokens, double score);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "{Path}: cannot write the caption file {File}: {Reason}")]
-    public static partial void CaptionFileFailed(ILogger logger, string path, string file, string reason);
-
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "{Path}: cannot be captioned: {Reason}")]
     public static partial void Failed(ILogger logger, string path, string reason);
 }

@@ -44,6 +44,9 @@ public sealed record CaptionStageOptions
     /// <summary>"kohya": the image's extension replaced (photo.caption, which kohya's trainers read); "append": photo.jpg.caption.</summary>
     public string CaptionNaming { get; set; } = "kohya";
 
+    /// <summary>A caption file there that the worker did not write: "keep" it (the default) or "overwrite" it.</summary>
+    public string CaptionExisting { get; set; } = "keep";
+
     public CaptionSearchOptions Search => new()
     {
         NumBeams = NumBeams,
@@ -56,9 +59,7 @@ public sealed record CaptionStageOptions
     };
 
     internal static string? ExtensionProblem(string extension) =>
-        extension.Length < 2 || extension[0] != '.' || extension.IndexOfAny(['/', '\\', '\0']) >= 0 || extension == ".json"
-            ? "must be a file extension such as .caption or .txt (and not .json, the sidecar's)"
-            : null;
+        extension is ".caption" or ".txt" ? null : "must be .caption or .txt (the caption files kohya's trainers read)";
 
     internal static StageParameters<CaptionStageOptions> Parameters { get; } = new StageParameters<CaptionStageOptions>(CaptionStage.StageName)
         .Text("model", o => o.Model, (o, v) => o.Model = v)
@@ -74,5 +75,6 @@ public sealed record CaptionStageOptions
         .Flag("writeCaption", (o, v) => o.WriteCaption = v)
         .Text("captionExtension", o => o.CaptionExtension, (o, v) => o.CaptionExtension = v, ExtensionProblem)
         .Text("captionNaming", o => o.CaptionNaming, (o, v) => o.CaptionNaming = v, v => v is "kohya" or "append" ? null : "must be kohya or append")
+        .Text("captionExisting", o => o.CaptionExisting, (o, v) => o.CaptionExisting = v, v => v is "keep" or "overwrite" ? null : "must be keep or overwrite")
         .Rule("maxLength", o => o.MaxLength > o.MinLength ? null : $"must be above minLength ({o.MinLength})");
 }

@@ -110,6 +110,10 @@ public sealed class TinyBlipTests
         using var box = new WorkerSandbox(CaptionPipeline);
         var red = SolidImage(box.Inbox, "red.png", 230, 20, 20);
         var blue = SolidImage(box.Inbox, "blue.png", 10, 30, 220);
+        var green = SolidImage(box.Inbox, "green.png", 20, 200, 30);
+        // A caption the user wrote by hand is theirs: kept, and never recorded as the worker's.
+        var handWritten = Path.ChangeExtension(green, ".caption");
+        File.WriteAllText(handWritten, "my own words\n");
         var corrupt = Path.Combine(box.Inbox, "broken.png");
         var bytes = File.ReadAllBytes(red);
         File.WriteAllBytes(corrupt, bytes.AsSpan(0, bytes.Length / 2).ToArray());
@@ -129,7 +133,12 @@ public sealed class TinyBlipTests
             caption["model"]!["sha256"]!.GetValue<string>().Should().Be(Core.Models.ModelStore.Sha256Of(Path.Combine(models, "text_decoder_model.onnx")));
             caption["device"]!.GetValue<string>().Should().Be("cpu");
             File.ReadAllText(Path.ChangeExtension(path, ".caption")).Should().Be($"a {colour} cat\n");
+            sidecar["outputs"]!["caption"]!.GetValue<string>().Should().Be(Path.GetFileName(Path.ChangeExtension(path, ".caption")),
+                "the worker's own caption file is recorded, so it is replaced on a rerun and deleted with the image");
         }
+
+        File.ReadAllText(handWritten).Should().Be("my own words\n");
+        WorkerSandbox.Sidecar(green)!["outputs"]?["caption"].Should().BeNull("a kept user file is not the worker's");
 
         var failed = WorkerSandbox.Sidecar(corrupt);
         failed.Should().NotBeNull("a corrupt file gets a sidecar that says why");
