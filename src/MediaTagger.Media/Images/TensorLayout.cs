@@ -24,6 +24,13 @@ public sealed record PixelNormalization(float Scale, float[] Mean, float[] Std, 
     /// <summary>torchvision ImageNet: /255, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225), RGB, NCHW.</summary>
     public static PixelNormalization ImageNet { get; } = new(1f / 255f, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], ChannelOrder.Rgb, PixelLayout.Nchw);
 
+    /// <summary>
+    /// OpenAI CLIP's OPENAI_CLIP_MEAN and OPENAI_CLIP_STD: /255, mean (0.48145466, 0.4578275, 0.40821073), std
+    /// (0.26862954, 0.26130258, 0.27577711), RGB, NCHW; CLIP and BLIP (transformers' BlipImageProcessor) both use it.
+    /// </summary>
+    public static PixelNormalization OpenAiClip { get; } = new(1f / 255f,
+        [0.48145466f, 0.4578275f, 0.40821073f], [0.26862954f, 0.26130258f, 0.27577711f], ChannelOrder.Rgb, PixelLayout.Nchw);
+
     /// <summary>(pixel - 127) / 128, RGB, NCHW: the UltraFace face detectors' published preprocessing.</summary>
     public static PixelNormalization Centered127 { get; } = new(1f, [127f, 127f, 127f], [128f, 128f, 128f], ChannelOrder.Rgb, PixelLayout.Nchw);
 

@@ -33,7 +33,7 @@ public sealed class BlipCaptioner : IDisposable
     public const int ChunkSize = 8;
 
     /// <summary>transformers' BlipImageProcessor defaults: OPENAI_CLIP_MEAN and OPENAI_CLIP_STD, /255, RGB, NCHW.</summary>
-    public static readonly PixelNormalization Normalization = new(1f / 255f, [0.48145466f, 0.4578275f, 0.40821073f], [0.26862954f, 0.26130258f, 0.27577711f], ChannelOrder.Rgb, PixelLayout.Nchw);
+    public static PixelNormalization Normalization => PixelNormalization.OpenAiClip;
 
     private readonly OnnxSession vision;
     private readonly OnnxSession decoder;

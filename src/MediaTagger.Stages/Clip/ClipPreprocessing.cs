@@ -13,9 +13,8 @@ public static class ClipPreprocessing
 {
     public const int DefaultSize = 224;
 
-    /// <summary>/255, mean (0.48145466, 0.4578275, 0.40821073), std (0.26862954, 0.26130258, 0.27577711), RGB, NCHW.</summary>
-    public static PixelNormalization Normalization { get; } = new(1f / 255f,
-        [0.48145466f, 0.4578275f, 0.40821073f], [0.26862954f, 0.26130258f, 0.27577711f], ChannelOrder.Rgb, PixelLayout.Nchw);
+    /// <summary>OpenAI CLIP's mean and std, /255, RGB, NCHW.</summary>
+    public static PixelNormalization Normalization => PixelNormalization.OpenAiClip;
 
     /// <summary>The size after the shortest-side resize: the short side becomes <paramref name="size"/>, the long one is truncated.</summary>
     public static (int Width, int Height) ResizedSize(int width, int height, int size = DefaultSize)

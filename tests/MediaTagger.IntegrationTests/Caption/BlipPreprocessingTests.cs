@@ -6,7 +6,7 @@ using MediaTagger.Stages.Caption;
 namespace MediaTagger.IntegrationTests.Caption;
 
 /// <summary>
-/// BLIP's input tensor against an independent Pillow + numpy reference (tests/tools/blip_reference.py), as golden
+/// BLIP's input tensor against an independent Pillow + numpy reference (tests/tools/openai_clip_reference.py blip), as golden
 /// tensors computed at test time from the same PNG files.
 /// </summary>
 public sealed class BlipPreprocessingTests
@@ -32,7 +32,7 @@ public sealed class BlipPreprocessingTests
             images.Add(GoldenTensors.Noise(folder, "small.png", 37, 29, seed: 2));
             images.Add(GoldenTensors.Noise(folder, "exact.png", 384, 384, seed: 3));
             var reference = Path.Combine(folder, "reference");
-            GoldenTensors.RunReference("blip_reference.py", reference, images);
+            GoldenTensors.RunReference("openai_clip_reference.py", reference, images, "blip");
 
             foreach (var path in images)
             {

@@ -4,7 +4,7 @@ using MediaTagger.Stages.Clip;
 namespace MediaTagger.IntegrationTests.Clip;
 
 /// <summary>
-/// CLIP's input tensor against an independent Pillow + numpy reference (tests/tools/clip_preprocess_reference.py),
+/// CLIP's input tensor against an independent Pillow + numpy reference (tests/tools/openai_clip_reference.py clip),
 /// golden tensors computed at test time from ../shared/media and generated odd-sized images.
 /// </summary>
 public sealed class ClipPreprocessingTests
@@ -33,7 +33,7 @@ public sealed class ClipPreprocessingTests
             images.Add(GoldenTensors.Noise(folder, "small.png", 37, 29, seed: 3));
             images.Add(GoldenTensors.Noise(folder, "exact.png", 224, 224, seed: 4));
             var reference = Path.Combine(folder, "reference");
-            GoldenTensors.RunReference("clip_preprocess_reference.py", reference, images);
+            GoldenTensors.RunReference("openai_clip_reference.py", reference, images, "clip");
 
             foreach (var path in images)
             {

@@ -28,13 +28,18 @@ public static class GoldenTensors
         return floats;
     }
 
-    /// <summary>Runs tests/tools/SCRIPT OUTPUT IMAGE... and fails with its output when it fails.</summary>
-    public static void RunReference(string script, string output, IEnumerable<string> images)
+    /// <summary>Runs tests/tools/SCRIPT [MODE] OUTPUT IMAGE... and fails with its output when it fails.</summary>
+    public static void RunReference(string script, string output, IEnumerable<string> images, string? mode = null)
     {
         TestAssets.RequireTool("bash");
         var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(TestAssets.RepoRoot, "tests", "tools", "onnx-python.sh"));
         start.ArgumentList.Add(Path.Combine(TestAssets.RepoRoot, "tests", "tools", script));
+        if (mode is not null)
+        {
+            start.ArgumentList.Add(mode);
+        }
+
         start.ArgumentList.Add(output);
         foreach (var image in images)
         {
