@@ -17,6 +17,13 @@ internal abstract class ImageModelStage : IStage, IDisposable
     /// <summary>The stage whose result lists a video's frames.</summary>
     public const string KeyframesStage = "keyframes";
 
+    /// <summary>A text file named for an image: "photo" + extension (kohya: the image's extension replaced), or "photo.jpg" + extension when appended.</summary>
+    internal static string TextFileName(string imagePath, string extension, bool append) =>
+        (append ? Path.GetFileName(imagePath) : Path.GetFileNameWithoutExtension(imagePath)) + extension;
+
+    /// <summary>True for a video frame (its result comes with the keyframes stage's): only image files get text files.</summary>
+    protected static bool IsKeyframe(StageInput input) => input.EarlierResults.ContainsKey(KeyframesStage);
+
     private static readonly IReadOnlySet<MediaKind> ImagesAndVideos = new HashSet<MediaKind> { MediaKind.Image, MediaKind.Video };
 
     protected ImageModelStage(string name, ModelEntry model, string provenanceRole, IReadOnlyDictionary<string, string> parameters)

@@ -131,7 +131,8 @@ public sealed class ModelCatalog
         var user = Read(userCatalogPath, ModelEntry.UserSource);
         var byId = user.ToDictionary(m => m.Id, StringComparer.Ordinal);
         var merged = product.Select(m => byId.GetValueOrDefault(m.Id) ?? m).ToList();
-        merged.AddRange(user.Where(u => !product.Any(m => string.Equals(m.Id, u.Id, StringComparison.Ordinal))));
+        var productIds = product.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        merged.AddRange(user.Where(u => !productIds.Contains(u.Id)));
         return new ModelCatalog(merged);
     }
 

@@ -100,11 +100,6 @@ public sealed partial class ModelDownloader
     private readonly ModelDownloadOptions options;
     private readonly ResiliencePipeline retry;
 
-    public ModelDownloader(HttpClient http, ModelStore store)
-        : this(http, store, TimeProvider.System, NullLogger.Instance, new ModelDownloadOptions())
-    {
-    }
-
     public ModelDownloader(HttpClient http, ModelStore store, TimeProvider time, ILogger logger, ModelDownloadOptions options)
     {
         this.http = http;
@@ -132,10 +127,6 @@ public sealed partial class ModelDownloader
     }
 
     private static readonly ResiliencePropertyKey<string> FileKey = new("mediatagger.file");
-
-    /// <summary>Installs every file of <paramref name="model"/> into the model folder; returns their paths by role.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> PullAsync(ModelEntry model, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken) =>
-        (await PullFilesAsync(model, progress, cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.File.Role, f => f.Path, StringComparer.Ordinal);
 
     /// <summary>
     /// Installs every file of <paramref name="model"/>: kept when already verified in the model folder, imported from the

@@ -85,7 +85,7 @@ public sealed class ModelImporter
         ModelEntry model, ModelFile file, bool link)
     {
         var target = store.InstalledPath(model, file);
-        if (store.Resolve(model, file) is { Found: true, Source: "model-folder" })
+        if (store.IsInstalled(model, file))
         {
             return new FileImport(file, ImportOutcome.AlreadyInstalled, null, target, []);
         }
@@ -131,12 +131,13 @@ public sealed class ModelImporter
         if (string.Equals(source, Path.GetFullPath(target), StringComparison.Ordinal) || !File.Exists(source))
         {
             // Already in place (added from the model folder itself), or gone: then the store decides.
-            return store.Resolve(model, file) is { Found: true, Source: "model-folder" }
+            return store.IsInstalled(model, file)
                 ? new FileImport(file, ImportOutcome.AlreadyInstalled, null, target, [])
                 : new FileImport(file, ImportOutcome.NotFound, null, null, []);
         }
 
-        return TryInstall(source, target, file, link, []) is { } why
+        // The entry's checksum was just computed from this very file (models add): it is not read a second time.
+        return TryInstall(source, target, file, link, new() { [(source, file.ChecksumKind)] = file.Checksum }) is { } why
             ? new FileImport(file, ImportOutcome.WrongChecksum, null, null, [why])
             : new FileImport(file, ImportOutcome.Imported, source, target, []);
     }

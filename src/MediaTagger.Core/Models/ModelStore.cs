@@ -44,6 +44,13 @@ public sealed class ModelStore
     /// <summary>The installed location of a file: models/&lt;id&gt;/&lt;name&gt;.</summary>
     public string InstalledPath(ModelEntry model, ModelFile file) => Path.Combine(ModelDirectory, model.Id, file.Name);
 
+    /// <summary>True when the model folder holds the file with its catalog checksum (the mirror is not looked at).</summary>
+    public bool IsInstalled(ModelEntry model, ModelFile file)
+    {
+        var path = InstalledPath(model, file);
+        return File.Exists(path) && string.Equals(ChecksumOf(path, file.ChecksumKind), file.Checksum, StringComparison.OrdinalIgnoreCase);
+    }
+
     public ResolvedFile Resolve(ModelEntry model, ModelFile file)
     {
         var problems = new List<string>();

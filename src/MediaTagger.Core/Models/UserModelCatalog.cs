@@ -33,10 +33,7 @@ public static class UserModelCatalog
             ["comment"] = "Models added with `mediatagger models add` from files the user had; checksums computed when they were added. Not part of the product: edit with `models add --force` / `models remove`.",
             ["models"] = models,
         };
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var part = path + ".part";
-        File.WriteAllText(part, doc.ToJsonString(Indented) + "\n");
-        File.Move(part, path, overwrite: true);
+        Sidecars.SidecarWriter.WriteAtomically(Path.GetFullPath(path), doc.ToJsonString(Indented) + "\n");
     }
 
     private static JsonObject ToJson(ModelEntry m)
@@ -73,7 +70,6 @@ public static class UserModelCatalog
         {
             ["id"] = m.Id,
             ["family"] = m.Family,
-            ["source"] = ModelEntry.UserSource,
             ["description"] = m.Description,
             ["license"] = m.License,
             ["tiers"] = new JsonArray(m.Tiers.Select(t => (JsonNode)JsonValue.Create(t)).ToArray()),

@@ -82,11 +82,11 @@ internal sealed class BooruStage : ImageModelStage
             var result = Result(selection);
             result["ms"] = perFileMs;
             // A video's frames come with the keyframes result; only the image files themselves get a caption file.
-            if (options.WriteTxt && !images[i].EarlierResults.ContainsKey(KeyframesStage))
+            if (options.WriteTxt && !IsKeyframe(images[i]))
             {
                 result[StageTextFiles.ResultKey] = new JsonObject
                 {
-                    ["name"] = CaptionName(images[i].Path, options.TxtName),
+                    ["name"] = TextFileName(images[i].Path, ".txt", options.TxtName == "append"),
                     ["text"] = caption.Format(selection.Tags),
                     ["existing"] = options.TxtExisting,
                     ["separator"] = options.Separator,
@@ -99,10 +99,6 @@ internal sealed class BooruStage : ImageModelStage
 
         return Task.FromResult<IReadOnlyList<StageOutcome>>(outcomes);
     }
-
-    /// <summary>"photo.txt" (kohya: the extension replaced) or "photo.png.txt" for the image <paramref name="path"/>.</summary>
-    internal static string CaptionName(string path, string txtName) =>
-        txtName == "append" ? Path.GetFileName(path) + ".txt" : Path.GetFileNameWithoutExtension(path) + ".txt";
 
     private JsonObject Result(BooruSelection selection)
     {

@@ -38,13 +38,6 @@ internal static partial class BertAccents
         }
     }
 
-    public static string Strip(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        AppendStripped(text, builder);
-        return builder.ToString();
-    }
-
     // The Unicode standard's conjoining jamo decomposition (chapter 3.12).
     private static void AppendHangul(char syllable, StringBuilder output)
     {

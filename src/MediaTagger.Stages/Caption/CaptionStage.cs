@@ -70,7 +70,7 @@ internal sealed class CaptionStage : ImageModelStage
                 // outputs and removed with the image; a caption file the user made is theirs (captionExisting).
                 result[Core.Sidecars.StageTextFiles.ResultKey] = new JsonObject
                 {
-                    ["name"] = Path.GetFileName(CaptionFilePath(images[i].Path, options)),
+                    ["name"] = CaptionFileName(images[i].Path, options),
                     ["text"] = r.Caption,
                     ["existing"] = options.CaptionExisting,
                 };
@@ -100,8 +100,8 @@ internal sealed class CaptionStage : ImageModelStage
     }
 
     /// <summary>kohya: photo.caption (the image's extension replaced); append: photo.jpg.caption.</summary>
-    internal static string CaptionFilePath(string imagePath, CaptionStageOptions options) =>
-        options.CaptionNaming == "append" ? imagePath + options.CaptionExtension : Path.ChangeExtension(imagePath, options.CaptionExtension);
+    internal static string CaptionFileName(string imagePath, CaptionStageOptions options) =>
+        TextFileName(imagePath, options.CaptionExtension, options.CaptionNaming == "append");
 
     protected override void Dispose(bool disposing) => captioner.Dispose();
 
@@ -117,7 +117,6 @@ internal sealed class CaptionStage : ImageModelStage
     };
 
     // A video's frames reach RunImagesAsync as images carrying the video's earlier results; only videos have keyframes.
-    private static bool IsKeyframe(StageInput input) => input.EarlierResults.ContainsKey(KeyframesStage);
 
     private static Dictionary<string, string> ParametersOf(CaptionStageOptions o) => new()
     {

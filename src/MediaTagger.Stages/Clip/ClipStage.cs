@@ -32,12 +32,18 @@ internal sealed class ClipStage : ImageModelStage
     private ClipZeroShot? zeroShot;
 
     public ClipStage(ModelEntry model, IReadOnlyDictionary<string, string> files, ClipStageOptions options, StageContext context)
-        : base(StageName, model, ProvenanceRole, ParametersOf(options))
+        : this(model, files, options, context, options.LabelList)
+    {
+    }
+
+    /// <summary>The label list read once (a labelsFile is read here only), so the recorded parameters are the labels used.</summary>
+    private ClipStage(ModelEntry model, IReadOnlyDictionary<string, string> files, ClipStageOptions options, StageContext context, IReadOnlyList<string> labels)
+        : base(StageName, model, ProvenanceRole, ParametersOf(options, labels))
     {
         this.model = model;
         this.options = options;
         logger = context.Loggers.CreateLogger("MediaTagger.Stages.Clip");
-        labels = options.LabelList;
+        this.labels = labels;
         // Label embeddings computed once per label set, beside the model's files (models/ID/clip-labels/).
         labelCache = Path.Combine(context.Store.ModelDirectory, model.Id, "clip-labels");
         images = new ClipImageEncoder(files[ProvenanceRole]);
@@ -57,12 +63,12 @@ internal sealed class ClipStage : ImageModelStage
 
     public override string Device => images.Device;
 
-    private static Dictionary<string, string> ParametersOf(ClipStageOptions o)
+    private static Dictionary<string, string> ParametersOf(ClipStageOptions o, IReadOnlyList<string> labels)
     {
         var p = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (o.LabelList.Count > 0)
+        if (labels.Count > 0)
         {
-            p["labels"] = string.Join(", ", o.LabelList);
+            p["labels"] = string.Join(", ", labels);
             p["templates"] = string.Join(" | ", o.TemplateList);
             p["topK"] = o.TopK.ToString(CultureInfo.InvariantCulture);
             p["threshold"] = o.Threshold.ToString(CultureInfo.InvariantCulture);

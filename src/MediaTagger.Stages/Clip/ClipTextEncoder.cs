@@ -45,8 +45,6 @@ public sealed class ClipTextEncoder : IDisposable
 
     public string Device => session.ProviderReport.Device;
 
-    public ClipTokenizer Tokenizer => tokenizer;
-
     /// <summary>One unit vector per text, in order.</summary>
     public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {

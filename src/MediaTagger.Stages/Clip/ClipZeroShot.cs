@@ -39,9 +39,6 @@ public sealed class ClipZeroShot
     /// <summary>One unit vector per label.</summary>
     public IReadOnlyList<float[]> Embeddings { get; }
 
-    /// <summary>Whether <see cref="For"/> found the label set in the process's cache (for logs and tests).</summary>
-    public bool FromCache => Source == "memory";
-
     /// <summary>Where the label embeddings came from: "memory", "disk" or "computed".</summary>
     public string Source { get; private init; } = "computed";
 

@@ -37,7 +37,7 @@ internal static partial class ModelsCommand
                 return 1;
             }
 
-            var (_, store) = Open();
+            var store = new Core.Models.ModelStore(Core.ProductPaths.ModelDirectory, Core.ProductPaths.ModelMirror);
             var settings = SchedulerSettings.FromWorker(read.Options.Worker);
             using var journal = File.Exists(read.JournalPath) ? new SqliteJournal(read.JournalPath) : null;
             var result = ModelPlan.Build(read.Stages, settings, store, id => journal?.MeasuredFootprintBytes(id, settings.Device));

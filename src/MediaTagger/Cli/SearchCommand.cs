@@ -38,8 +38,10 @@ internal static class SearchCommand
                 return Task.FromResult(1);
             }
 
-            var embeddings = host.Services.GetRequiredService<IJournal>().Embeddings();
-            var modelId = ClipSearch.ModelOf(embeddings, parse.GetValue(model));
+            // With --model only that model's vectors are read (the journal filters by its index).
+            var requested = parse.GetValue(model) is { Length: > 0 } asked ? asked : null;
+            var embeddings = host.Services.GetRequiredService<IJournal>().Embeddings(requested);
+            var modelId = ClipSearch.ModelOf(embeddings, requested);
             if (modelId is null)
             {
                 Console.Error.WriteLine("no image embeddings in the journal yet: run `mediatagger tag` (or the worker) with a pipeline that has a clip stage");

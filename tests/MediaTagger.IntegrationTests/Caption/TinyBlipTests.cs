@@ -21,21 +21,6 @@ public sealed class TinyBlipTests
         ["vocab"] = Path.Combine(models, "vocab.txt"),
     }, Heavy: true);
 
-    internal static string SolidImage(string folder, string name, byte r, byte g, byte b, int width = 64, int height = 48)
-    {
-        var pixels = new byte[width * height * 3];
-        for (var i = 0; i < pixels.Length; i += 3)
-        {
-            pixels[i] = r;
-            pixels[i + 1] = g;
-            pixels[i + 2] = b;
-        }
-
-        var path = Path.Combine(folder, name);
-        VipsImaging.Save(new RgbImage(width, height, pixels), path);
-        return path;
-    }
-
     [SkippableTheory]
     [InlineData("text_decoder_model.onnx")]
     [InlineData("text_decoder_model_merged.onnx")]
@@ -47,8 +32,8 @@ public sealed class TinyBlipTests
         var folder = Directory.CreateTempSubdirectory("mt-blip-").FullName;
         try
         {
-            var red = SolidImage(folder, "red.png", 230, 20, 20);
-            var blue = SolidImage(folder, "blue.jpg", 10, 30, 220);
+            var red = SolidImages.Write(folder, "red.png", 230, 20, 20, width: 64, height: 48);
+            var blue = SolidImages.Write(folder, "blue.jpg", 10, 30, 220, width: 64, height: 48);
             using var captioner = new BlipCaptioner(Path.Combine(models, "vision_model.onnx"), Path.Combine(models, decoderFile), Path.Combine(models, "vocab.txt"));
 
             var beam = captioner.Caption([red, blue], "a picture of", keepPrompt: false, new CaptionSearchOptions { NumBeams = 3 });
@@ -74,7 +59,7 @@ public sealed class TinyBlipTests
         var folder = Directory.CreateTempSubdirectory("mt-blip-").FullName;
         try
         {
-            var red = SolidImage(folder, "red.png", 230, 20, 20);
+            var red = SolidImages.Write(folder, "red.png", 230, 20, 20, width: 64, height: 48);
             using var captioner = new BlipCaptioner(Path.Combine(models, "vision_model.onnx"), Path.Combine(models, "text_decoder_model.onnx"), Path.Combine(models, "vocab.txt"));
 
             // [DEC] a picture of a red = 6 tokens: the search stops there, without [SEP].
@@ -108,9 +93,9 @@ public sealed class TinyBlipTests
         var models = Generated();
         using var home = new SyntheticModels.Home(Entry(models));
         using var box = new WorkerSandbox(CaptionPipeline);
-        var red = SolidImage(box.Inbox, "red.png", 230, 20, 20);
-        var blue = SolidImage(box.Inbox, "blue.png", 10, 30, 220);
-        var green = SolidImage(box.Inbox, "green.png", 20, 200, 30);
+        var red = SolidImages.Write(box.Inbox, "red.png", 230, 20, 20, width: 64, height: 48);
+        var blue = SolidImages.Write(box.Inbox, "blue.png", 10, 30, 220, width: 64, height: 48);
+        var green = SolidImages.Write(box.Inbox, "green.png", 20, 200, 30, width: 64, height: 48);
         // A caption the user wrote by hand is theirs: kept, and never recorded as the worker's.
         var handWritten = Path.ChangeExtension(green, ".caption");
         File.WriteAllText(handWritten, "my own words\n");

@@ -51,8 +51,8 @@ public sealed class ModelsAddCliTests
 
         // The caption stage's default model is blip-base: the pipeline need not name it.
         using var box = new WorkerSandbox("""[ { "stage": "probe" }, { "stage": "caption" } ]""");
-        var red = TinyBlipTests.SolidImage(box.Inbox, "red.png", 230, 20, 20);
-        var blue = TinyBlipTests.SolidImage(box.Inbox, "blue.png", 10, 30, 220);
+        var red = SolidImages.Write(box.Inbox, "red.png", 230, 20, 20, width: 64, height: 48);
+        var blue = SolidImages.Write(box.Inbox, "blue.png", 10, 30, 220, width: 64, height: 48);
 
         var tag = CliRunner.Run(home.Environment, TimeSpan.FromMinutes(3), "tag", "--config", box.ConfigPath, box.Inbox);
 

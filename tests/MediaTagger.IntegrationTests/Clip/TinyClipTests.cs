@@ -38,9 +38,9 @@ public sealed class TinyClipTests
         var folder = Directory.CreateTempSubdirectory("mt-clip-").FullName;
         try
         {
-            var red = TinyBlipTests.SolidImage(folder, "red.png", 230, 20, 20);
-            var green = TinyBlipTests.SolidImage(folder, "green.jpg", 20, 200, 30, width: 300, height: 120);
-            var blue = TinyBlipTests.SolidImage(folder, "blue.png", 10, 30, 220, width: 40, height: 90);
+            var red = SolidImages.Write(folder, "red.png", 230, 20, 20, width: 64, height: 48);
+            var green = SolidImages.Write(folder, "green.jpg", 20, 200, 30, width: 300, height: 120);
+            var blue = SolidImages.Write(folder, "blue.png", 10, 30, 220, width: 40, height: 90);
             var broken = Path.Combine(folder, "broken.png");
             File.WriteAllBytes(broken, File.ReadAllBytes(red).AsSpan(0, 40).ToArray());
             using var images = new ClipImageEncoder(Path.Combine(models, visual));
@@ -113,10 +113,10 @@ public sealed class TinyClipTests
         var models = Generated();
         using var home = new SyntheticModels.Home(Entry(models));
         using var box = new WorkerSandbox(ClipPipeline);
-        var red = TinyBlipTests.SolidImage(box.Inbox, "red.png", 230, 20, 20);
-        var green = TinyBlipTests.SolidImage(box.Inbox, "green.png", 20, 200, 30);
+        var red = SolidImages.Write(box.Inbox, "red.png", 230, 20, 20, width: 64, height: 48);
+        var green = SolidImages.Write(box.Inbox, "green.png", 20, 200, 30, width: 64, height: 48);
         Directory.CreateDirectory(Path.Combine(box.Inbox, "sea"));
-        var blue = TinyBlipTests.SolidImage(Path.Combine(box.Inbox, "sea"), "blue.png", 10, 30, 220, width: 500, height: 300);
+        var blue = SolidImages.Write(Path.Combine(box.Inbox, "sea"), "blue.png", 10, 30, 220, width: 500, height: 300);
         var corrupt = Path.Combine(box.Inbox, "broken.png");
         var bytes = File.ReadAllBytes(red);
         File.WriteAllBytes(corrupt, bytes.AsSpan(0, bytes.Length / 2).ToArray());

@@ -85,7 +85,7 @@ public sealed class UserModelCatalogTests : IDisposable
         UserModelCatalog.Write(userPath, UserModelCatalog.Read(userPath).Where(m => m.Id != "a"));
 
         UserModelCatalog.Read(userPath).Select(m => m.Id).Should().Equal("b");
-        File.Exists(userPath + ".part").Should().BeFalse();
+        Directory.GetFiles(folder).Should().NotContain(f => f.Contains(Core.Sidecars.SidecarWriter.TempMarker, StringComparison.Ordinal), "the rewrite leaves no temporary file");
     }
 
     [Fact]

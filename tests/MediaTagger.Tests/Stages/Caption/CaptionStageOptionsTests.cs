@@ -30,9 +30,9 @@ public sealed class CaptionStageOptionsTests
     }
 
     [Theory]
-    [InlineData("kohya", ".caption", "/data/photo.caption")]
-    [InlineData("kohya", ".txt", "/data/photo.txt")]
-    [InlineData("append", ".caption", "/data/photo.jpg.caption")]
-    public void The_caption_file_sits_beside_the_image(string naming, string extension, string expected) =>
-        CaptionStage.CaptionFilePath("/data/photo.jpg", new CaptionStageOptions { CaptionNaming = naming, CaptionExtension = extension }).Should().Be(expected);
+    [InlineData("kohya", ".caption", "photo.caption")]
+    [InlineData("kohya", ".txt", "photo.txt")]
+    [InlineData("append", ".caption", "photo.jpg.caption")]
+    public void The_caption_file_is_named_for_the_image(string naming, string extension, string expected) =>
+        CaptionStage.CaptionFileName("/data/photo.jpg", new CaptionStageOptions { CaptionNaming = naming, CaptionExtension = extension }).Should().Be(expected);
 }

@@ -1,8 +1,8 @@
 using MediaTagger.Native.Vips;
 
-namespace MediaTagger.IntegrationTests.Booru;
+namespace MediaTagger.IntegrationTests.Support;
 
-/// <summary>One-colour images, whose mean colour drives the synthetic taggers' scores (tests/tools/make_tiny_wd14.py).</summary>
+/// <summary>One-colour images, whose mean colour drives the synthetic taggers' scores (tests/tools/make_tiny_wd14.py, make_tiny_clip.py, make_tiny_blip.py).</summary>
 internal static class SolidImages
 {
     /// <summary>Writes a <paramref name="width"/>x<paramref name="height"/> image of one colour to folder/name (format by extension).</summary>
