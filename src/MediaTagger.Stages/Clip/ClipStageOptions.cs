@@ -45,7 +45,8 @@ public sealed record ClipStageOptions
         .Text("model", o => o.Model, (o, v) => o.Model = v)
         .OptionalText("labels", o => o.Labels, (o, v) => o.Labels = v)
         .OptionalText("labelsFile", o => o.LabelsFile, (o, v) => o.LabelsFile = v, v => File.Exists(v) ? null : $"file '{v}' does not exist")
-        .OptionalText("templates", o => o.Templates, (o, v) => o.Templates = v)
+        .OptionalText("templates", o => o.Templates, (o, v) => o.Templates = v, v => v.Trim().Length > 0 && v.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0
+            ? "names no template (templates are separated by |, {} is the label; leave it empty for the default templates)" : null)
         .Integer("topK", o => o.TopK, (o, v) => o.TopK = v, 1, 1000)
         .Number("threshold", o => o.Threshold, (o, v) => o.Threshold = v, 0.0, 1.0)
         .Number("logitScale", o => o.LogitScale, (o, v) => o.LogitScale = v, 1.0, 1000.0)

@@ -41,6 +41,15 @@ public sealed class StageFamilyTests
     }
 
     [Fact]
+    public void Clip_templates_that_name_no_template_are_refused_at_start_not_on_every_batch()
+    {
+        var options = Configuration(new StageDefinition { Stage = "clip", With = { ["labels"] = "cat, dog", ["templates"] = " | " } });
+
+        Validate(options, Families(s => s.AddMediaTaggerStages())).Should().ContainSingle()
+            .Which.Should().StartWith("$.pipelines.default.image[0].with.templates: names no template");
+    }
+
+    [Fact]
     public void Every_bad_with_value_is_listed_with_its_json_path()
     {
         var options = Configuration(
